@@ -1,0 +1,26 @@
+"""The single entry point: HTTP and websockets (uvicorn in production, several identical processes)."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "autonomia.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from autonomia.consumers import AgentConsumer  # noqa: E402
+from autonomia.embedded import with_embedded_scheduler  # noqa: E402
+from autonomia.middleware import restore_underscore_headers  # noqa: E402
+
+websocket_urlpatterns = [
+    path("ws/accounts/<int:account_id>/", AgentConsumer.as_asgi()),
+]
+
+application = restore_underscore_headers(with_embedded_scheduler(ProtocolTypeRouter({
+    "http": django_asgi_app,
+    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+})))

@@ -1,0 +1,29 @@
+"""The Celery app: queues and the beat schedule (also run in-process by the embedded scheduler)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "autonomia.settings")
+
+app = Celery("autonomia", task_cls="celery.contrib.django.task:DjangoTask")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Queues by priority (targets.md §5.5): ingest > realtime > default > bulk.
+app.conf.task_routes = {
+    "inboxes.*": {"queue": "ingest"},
+    "reports.*": {"queue": "bulk"},
+}
+
+BEAT_SCHEDULE = {
+    "wake-snoozed-conversations": {
+        "task": "conversations.tasks.wake_snoozed_conversations_task",
+        "schedule": 60.0,
+    },
+    "auto-resolve-conversations": {
+        "task": "conversations.tasks.auto_resolve_conversations_task",
+        "schedule": 300.0,
+    },
+}
+app.conf.beat_schedule = BEAT_SCHEDULE

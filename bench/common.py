@@ -1,0 +1,90 @@
+"""Shared by the benchmark scripts: the bench database, Django set-up, the seeded personas, statistics."""
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+BENCH_DB = os.environ.get("BENCH_DB", "autonomia_bench")
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+BENCH_URL = f"{PG}/{BENCH_DB}"
+PASSWORD = "bench-pass-123"
+
+# The personas the benchmarks log in as (created by bench/seed.py in the target account).
+TARGET_ACCOUNT = "Bench A1"
+ADMIN_EMAIL = "admin1@a1.bench.test"
+AGENT_EMAIL = "agent01@a1.bench.test"  # a plain agent, member of exactly 3 of the 10 inboxes
+
+
+def configure_env() -> None:
+    """Point Django at the bench database (never the development or test ones)."""
+    os.environ.setdefault("DATABASE_URL", BENCH_URL)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "autonomia.settings")
+    os.environ.setdefault("HTTPS", "0")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    if "bench" not in os.environ["DATABASE_URL"].rsplit("/", 1)[-1]:
+        raise SystemExit(f"refusing to run on {os.environ['DATABASE_URL']}: the database name must contain 'bench'")
+
+
+def setup_django() -> None:
+    configure_env()
+    import django
+
+    django.setup()
+
+
+def personas():
+    """(account, admin AccountUser, agent AccountUser) of the seeded target account."""
+    from autonomia.models import Account, AccountUser
+
+    account = Account.objects.get(name=TARGET_ACCOUNT)
+    members = AccountUser.objects.select_related("user", "account").filter(account=account)
+    return account, members.get(user__email=ADMIN_EMAIL), members.get(user__email=AGENT_EMAIL)
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[k]
+
+
+def summary(values_ms: list[float]) -> dict:
+    return {
+        "n": len(values_ms),
+        "p50": round(statistics.median(values_ms), 2),
+        "p95": round(percentile(values_ms, 95), 2),
+        "p99": round(percentile(values_ms, 99), 2),
+        "max": round(max(values_ms), 2),
+        "mean": round(statistics.fmean(values_ms), 2),
+    }
+
+
+def machine() -> dict:
+    def run(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "nproc": os.cpu_count(),
+        "commit": run(["git", "rev-parse", "--short", "HEAD"]),
+        "dirty": bool(run(["git", "status", "--porcelain", "--untracked-files=no"])),
+        "python": platform.python_version(),
+        "postgres": run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "show server_version"]),
+    }
+
+
+def save(name: str, data: dict) -> Path:
+    """Write a run's raw results to bench/results/<name>-<timestamp>.json (git-ignored)."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(data, indent=2, default=str))
+    return path

@@ -1,0 +1,323 @@
+"""Reads and permission checks for conversations: who sees what, the list with its folders and counts."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+import datetime as dt
+
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from autonomia.models import AccountUser
+from autonomia.queries import administrator_ids
+from conversations.models import Conversation, ConversationLabel, Label, Mention, Message, Notification
+from inboxes.models import InboxMember
+
+Status = Conversation.Status
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+SORTS = {
+    "last_activity_at_desc": ("-last_activity_at", "-id"),
+    "last_activity_at_asc": ("last_activity_at", "id"),
+    "created_at_desc": ("-created_at", "-id"),
+    "created_at_asc": ("created_at", "id"),
+    "priority_desc": ("-priority_rank", "-last_activity_at", "-id"),
+    "priority_asc": ("priority_rank", "-last_activity_at", "-id"),
+    "waiting_since_asc": ("waiting_rank", "waiting_since", "-id"),
+    "waiting_since_desc": ("-waiting_since", "-last_activity_at", "-id"),
+}
+STATUSES = {"open": Status.OPEN, "resolved": Status.RESOLVED, "pending": Status.PENDING, "snoozed": Status.SNOOZED}
+
+
+def visible_conversations(account_user: AccountUser) -> QuerySet[Conversation]:
+    """Conversations the member may see: all for administrators, their inboxes' for agents."""
+    qs = Conversation.objects.filter(account_id=account_user.account_id)
+    if not account_user.is_administrator:
+        qs = qs.filter(inbox_id__in=InboxMember.objects.filter(user_id=account_user.user_id).values("inbox_id"))
+    return qs
+
+
+def access_conversation(account_user: AccountUser, display_id: int) -> Conversation:
+    """The conversation with this display id if the member may see it, else 404."""
+    try:
+        return visible_conversations(account_user).select_related(
+            "inbox", "contact", "assignee", "team", "contact_inbox", "account"
+        ).get(display_id=display_id)
+    except (Conversation.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def can_see_conversation(account_user: AccountUser, conversation: Conversation) -> bool:
+    """Whether the member may see this (already loaded) conversation."""
+    if conversation.account_id != account_user.account_id:
+        return False
+    return account_user.is_administrator or InboxMember.objects.filter(
+        inbox_id=conversation.inbox_id, user_id=account_user.user_id).exists()
+
+
+def viewer_ids(conversation: Conversation) -> set[int]:
+    """User ids allowed to see the conversation now: inbox members plus administrators."""
+    members = set(InboxMember.objects.filter(inbox_id=conversation.inbox_id).values_list("user_id", flat=True))
+    return members | administrator_ids(conversation.account_id)
+
+
+@dataclass
+class ConversationFilter:
+    """What the agent picked in the folders and filter bar."""
+
+    assignee_type: str = "all"  # me | unassigned | assigned | all
+    status: str = "open"  # open | resolved | pending | snoozed | all
+    inbox_id: int | None = None
+    team_id: int | None = None
+    label: str | None = None
+    priority: str | None = None  # low | medium | high | urgent | none
+    conversation_type: str | None = None  # mention | participating | unattended
+    q: str = ""
+    sort_by: str = "last_activity_at_desc"
+    page: int = 1
+    per_page: int = field(default_factory=lambda: settings.CONVERSATION_RESULTS_PER_PAGE)
+
+    @classmethod
+    def from_params(cls, params) -> "ConversationFilter":
+        """Parse query parameters, ignoring values that are not allowed (never raw SQL)."""
+        def to_int(name):
+            try:
+                return int(params.get(name)) if params.get(name) else None
+            except ValueError:
+                return None
+
+        assignee_type = params.get("assignee_type", "all")
+        status = params.get("status", "open")
+        sort_by = params.get("sort_by", "last_activity_at_desc")
+        priority = params.get("priority") or None
+        return cls(
+            assignee_type=assignee_type if assignee_type in {"me", "unassigned", "assigned", "all"} else "all",
+            status=status if status in {*STATUSES, "all"} else "open",
+            inbox_id=to_int("inbox_id"),
+            team_id=to_int("team_id"),
+            label=(params.get("label") or "").strip().lower() or None,
+            priority=priority if priority in {"low", "medium", "high", "urgent", "none"} else None,
+            conversation_type=params.get("conversation_type") if params.get("conversation_type") in {
+                "mention", "participating", "unattended"} else None,
+            q=(params.get("q") or "").strip()[:200],
+            sort_by=sort_by if sort_by in SORTS else "last_activity_at_desc",
+            page=max(1, min(to_int("page") or 1, 10_000)),
+        )
+
+    def as_params(self, **overrides) -> dict:
+        data = {
+            "assignee_type": self.assignee_type, "status": self.status, "inbox_id": self.inbox_id,
+            "team_id": self.team_id, "label": self.label, "priority": self.priority,
+            "conversation_type": self.conversation_type, "q": self.q, "sort_by": self.sort_by,
+        }
+        data.update(overrides)
+        return {k: v for k, v in data.items() if v not in (None, "")}
+
+
+def _apply_scope(qs: QuerySet, f: ConversationFilter, account_user: AccountUser) -> QuerySet:
+    """Everything but status and assignee: the folder (inbox, team, label, mention) and search."""
+    if f.inbox_id:
+        qs = qs.filter(inbox_id=f.inbox_id)
+    if f.team_id:
+        qs = qs.filter(team_id=f.team_id)
+    if f.label:
+        qs = qs.filter(id__in=ConversationLabel.objects.filter(title=f.label).values("conversation_id"))
+    if f.priority:
+        qs = qs.filter(priority__isnull=True) if f.priority == "none" else qs.filter(
+            priority=Conversation.Priority[f.priority.upper()])
+    if f.conversation_type == "mention":
+        qs = qs.filter(id__in=Mention.objects.filter(user_id=account_user.user_id).values("conversation_id"))
+    elif f.conversation_type == "participating":
+        qs = qs.filter(participants__user_id=account_user.user_id)
+    elif f.conversation_type == "unattended":
+        qs = qs.filter(Q(first_reply_created_at__isnull=True) | Q(waiting_since__isnull=False))
+    if f.q:
+        qs = _search(qs, f.q)
+    return qs
+
+
+def _search(qs: QuerySet, q: str) -> QuerySet:
+    """Match the contact's name, email or phone, or the conversation number."""
+    cond = Q(contact__name__icontains=q) | Q(contact__email__icontains=q) | Q(contact__phone_number__icontains=q)
+    if q.lstrip("#").isdigit():
+        cond |= Q(display_id=int(q.lstrip("#")))
+    return qs.filter(cond)
+
+
+def _apply_assignee(qs: QuerySet, assignee_type: str, user_id: int) -> QuerySet:
+    if assignee_type == "me":
+        return qs.filter(assignee_id=user_id)
+    if assignee_type == "unassigned":
+        return qs.filter(assignee__isnull=True)
+    if assignee_type == "assigned":
+        return qs.filter(assignee__isnull=False)
+    return qs
+
+
+def list_rows(qs: QuerySet) -> QuerySet:
+    """Load everything a list row shows in a fixed number of queries, whatever the page size."""
+    unread = Subquery(
+        Message.objects.filter(
+            conversation_id=OuterRef("pk"), message_type=Message.MessageType.INCOMING,
+            created_at__gt=Coalesce(OuterRef("agent_last_seen_at"), Value(EPOCH)),
+        ).order_by().values("conversation_id").annotate(c=Count("id")).values("c")[:1]
+    )
+    return (
+        qs.select_related("contact", "inbox", "assignee", "team", "last_message")
+        .prefetch_related(Prefetch("label_rows", queryset=ConversationLabel.objects.order_by("title")))
+        .annotate(unread_count=Coalesce(unread, 0))
+    )
+
+
+@dataclass
+class ConversationPage:
+    conversations: list
+    counts: dict  # mine / unassigned / all (in the chosen status and folder)
+    has_next: bool
+    page: int
+
+
+def conversation_page(account_user: AccountUser, f: ConversationFilter) -> ConversationPage:
+    """One page of the list and the mine / unassigned / all counts, in a constant number of queries."""
+    scoped = _apply_scope(visible_conversations(account_user), f, account_user)
+    if f.status != "all":
+        scoped = scoped.filter(status=STATUSES[f.status])
+    uid = account_user.user_id
+    counts = scoped.order_by().aggregate(
+        mine=Count("id", filter=Q(assignee_id=uid)),
+        unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        assigned=Count("id", filter=Q(assignee__isnull=False)),
+        all=Count("id"),
+    )
+    qs = _apply_assignee(scoped, f.assignee_type, uid)
+    qs = _sorted(qs, f.sort_by)
+    start = (f.page - 1) * f.per_page
+    rows = list(list_rows(qs)[start:start + f.per_page + 1])
+    return ConversationPage(rows[:f.per_page], counts, len(rows) > f.per_page, f.page)
+
+
+def _sorted(qs: QuerySet, sort_by: str) -> QuerySet:
+    """Order by an allow-listed sort; conversations without priority / not waiting go last."""
+    if sort_by.startswith("priority"):
+        qs = qs.annotate(priority_rank=Coalesce("priority", Value(-1)))
+    if sort_by == "waiting_since_asc":
+        qs = qs.annotate(waiting_rank=Case(When(waiting_since__isnull=True, then=Value(1)), default=Value(0),
+                                           output_field=IntegerField()))
+    return qs.order_by(*SORTS[sort_by])
+
+
+def conversation_row(account_user: AccountUser, conversation_id: int) -> Conversation | None:
+    """One list row by primary key, if still visible (for live updates)."""
+    return list_rows(visible_conversations(account_user).filter(pk=conversation_id)).first()
+
+
+def folder_counts(account_user: AccountUser) -> dict:
+    """Open conversations per inbox, team and label for the sidebar, in three queries."""
+    base = visible_conversations(account_user).filter(status=Status.OPEN).order_by()
+    by_inbox = dict(base.values_list("inbox_id").annotate(c=Count("id")))
+    by_team = dict(base.exclude(team_id=None).values_list("team_id").annotate(c=Count("id")))
+    by_label = dict(
+        ConversationLabel.objects.filter(conversation__in=base).values_list("title").annotate(c=Count("id"))
+    )
+    return {"inbox": by_inbox, "team": by_team, "label": by_label}
+
+
+def thread_messages(conversation: Conversation, *, before: int | None = None, limit: int = 50) -> list[Message]:
+    """The latest `limit` messages (older than `before`), oldest first, with senders' attachments loaded."""
+    qs = conversation.messages.prefetch_related("attachments").order_by("-id")
+    if before:
+        qs = qs.filter(id__lt=before)
+    messages = list(qs[:limit])
+    messages.reverse()
+    attach_senders(messages)
+    return messages
+
+
+def attach_senders(messages: list[Message]) -> None:
+    """Set `.sender` on each message with one query per sender kind."""
+    from autonomia.models import User
+    from contacts.models import Contact
+    from inboxes.models import AgentBot
+
+    models = {"User": User, "Contact": Contact, "AgentBot": AgentBot}
+    for kind, model in models.items():
+        ids = {m.sender_id for m in messages if m.sender_type == kind and m.sender_id}
+        found = model.objects.in_bulk(ids) if ids else {}
+        for m in messages:
+            if m.sender_type == kind:
+                m.sender = found.get(m.sender_id)
+    for m in messages:
+        if not hasattr(m, "sender"):
+            m.sender = None
+
+
+def access_message(account_user: AccountUser, conversation: Conversation, message_id: int) -> Message:
+    """A message of a conversation the member can see, or 404."""
+    try:
+        message = conversation.messages.prefetch_related("attachments").get(pk=message_id)
+    except (Message.DoesNotExist, ValueError):
+        raise Http404 from None
+    attach_senders([message])
+    return message
+
+
+def visible_labels(account_id: int) -> QuerySet[Label]:
+    """The account's labels, by title."""
+    return Label.objects.filter(account_id=account_id).order_by("title")
+
+
+def previous_conversations(conversation: Conversation, account_user: AccountUser, limit: int = 10) -> list:
+    """The contact's other conversations the member can see, newest first."""
+    return list(
+        visible_conversations(account_user).filter(contact_id=conversation.contact_id)
+        .exclude(pk=conversation.pk).select_related("inbox", "last_message").order_by("-last_activity_at")[:limit]
+    )
+
+
+def unread_notification_count(account_user: AccountUser) -> int:
+    """Unread bell notifications of the member in this account."""
+    return Notification.objects.filter(user_id=account_user.user_id, account_id=account_user.account_id,
+                                       read_at__isnull=True).count()
+
+
+def recent_notifications(account_user: AccountUser, limit: int = 30) -> list[Notification]:
+    """The member's latest notifications with their conversations."""
+    return list(
+        Notification.objects.filter(user_id=account_user.user_id, account_id=account_user.account_id)
+        .select_related("conversation", "conversation__contact")[:limit]
+    )
+
+
+def sidebar_counts(account_user: AccountUser) -> dict:
+    """Open conversations that are mine, unassigned, all, and that mention me, in one query."""
+    uid = account_user.user_id
+    mentioned = Mention.objects.filter(user_id=uid).values("conversation_id")
+    return visible_conversations(account_user).filter(status=Status.OPEN).order_by().aggregate(
+        mine=Count("id", filter=Q(assignee_id=uid)),
+        unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        all=Count("id"),
+        mentions=Count("id", filter=Q(id__in=mentioned)),
+    )
+
+
+def assignable_members(conversation: Conversation) -> list[AccountUser]:
+    """Memberships of the people who may be assigned or mentioned (inbox members and administrators), by name."""
+    return list(
+        AccountUser.objects.filter(account_id=conversation.account_id, user_id__in=viewer_ids(conversation))
+        .select_related("user").order_by("user__name")
+    )
+
+
+def search_canned_responses(account_user: AccountUser, q: str, limit: int = 8) -> list:
+    """The account's canned responses whose short code (first) or content contains `q`."""
+    from automations.models import CannedResponse
+
+    q = (q or "").strip()[:100]
+    qs = CannedResponse.objects.filter(account_id=account_user.account_id)
+    if q:
+        qs = qs.filter(Q(short_code__icontains=q) | Q(content__icontains=q)).annotate(
+            code_match=Case(When(short_code__istartswith=q, then=Value(0)), default=Value(1),
+                            output_field=IntegerField()))
+        qs = qs.order_by("code_match", "short_code")
+    return list(qs.order_by("short_code")[:limit] if not q else qs[:limit])

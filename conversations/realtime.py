@@ -1,0 +1,48 @@
+"""Conversation events: recipients are computed here, from the database, when the event is sent."""
+
+from autonomia import realtime
+from conversations.models import Conversation, Message
+from conversations.queries import viewer_ids
+
+
+def conversation_changed(conversation: Conversation, *, kind: str = "updated") -> None:
+    """Tell every agent who may see the conversation that its row (and open header) changed."""
+    realtime.broadcast_on_commit(
+        (realtime.user_group(uid) for uid in viewer_ids(conversation)),
+        {"type": "conversation.changed", "kind": kind, "account_id": conversation.account_id,
+         "conversation_id": conversation.pk, "display_id": conversation.display_id},
+    )
+
+
+def message_created(message: Message) -> None:
+    """Push the new message to the agents who have its conversation open, and refresh list rows."""
+    realtime.broadcast_on_commit(
+        [realtime.conversation_group(message.conversation_id)],
+        {"type": "message.created", "account_id": message.account_id,
+         "conversation_id": message.conversation_id, "message_id": message.pk},
+    )
+
+
+def message_updated(message: Message) -> None:
+    """A message's status or content changed (delivery ticks, deletion)."""
+    realtime.broadcast_on_commit(
+        [realtime.conversation_group(message.conversation_id)],
+        {"type": "message.updated", "account_id": message.account_id,
+         "conversation_id": message.conversation_id, "message_id": message.pk},
+    )
+
+
+def typing_changed(conversation: Conversation, *, user_id: int, name: str, on: bool, is_private: bool) -> None:
+    """Someone started or stopped typing in the conversation."""
+    realtime.broadcast_on_commit(
+        [realtime.conversation_group(conversation.pk)],
+        {"type": "conversation.typing", "account_id": conversation.account_id, "conversation_id": conversation.pk,
+         "user_id": user_id, "name": name, "on": on, "is_private": is_private},
+    )
+
+
+def notification_created(account_id: int, user_id: int, notification_id: int) -> None:
+    realtime.broadcast_on_commit(
+        [realtime.user_group(user_id)],
+        {"type": "notification.created", "account_id": account_id, "notification_id": notification_id},
+    )

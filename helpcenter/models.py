@@ -1,0 +1,1 @@
+"""helpcenter models arrive with their issue."""

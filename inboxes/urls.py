@@ -1,0 +1,14 @@
+from django.urls import path
+
+from inboxes import views
+
+app_name = "inboxes"
+
+urlpatterns = [
+    path("", views.inbox_list, name="list"),
+    path("new/", views.inbox_new, name="new"),
+    path("<int:inbox_id>/", views.inbox_settings, name="settings"),
+    path("<int:inbox_id>/hours/", views.inbox_hours, name="hours"),
+    path("<int:inbox_id>/members/", views.inbox_members, name="members"),
+    path("<int:inbox_id>/delete/", views.inbox_delete, name="delete"),
+]

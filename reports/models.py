@@ -1,0 +1,1 @@
+"""reports models arrive with their issue."""
