@@ -42,6 +42,7 @@ AVAILABILITY_CHOICES = [
 ]
 AVAILABILITY_VALUES = {"online": AccountUser.Availability.ONLINE, "busy": AccountUser.Availability.BUSY,
                        "offline": AccountUser.Availability.OFFLINE}
+AVAILABILITY_NAMES = {str(int(value)): name for name, value in AVAILABILITY_VALUES.items()}  # "0" → "online"
 
 
 def time_zone_choices(current: str = "", *, blank: str | None = None) -> list[tuple[str, str]]:
@@ -79,6 +80,11 @@ class StyledForm(StyledFormMixin, forms.Form):
 
 class PasswordChangeForm(StyledFormMixin, auth_forms.PasswordChangeForm):
     """Django's password change (old password + new twice), with the shared styling."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # It sits below the profile form: Django's autofocus would scroll the profile page down to it.
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
 
 
 class PasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
@@ -259,9 +265,15 @@ class ProfileForm(StyledForm):
 
 
 class AvailabilityForm(forms.Form):
-    """The quick switch in the app shell posts `availability=online|busy|offline`."""
+    """`availability=online|busy|offline`; the app shell's menu posts the stored number (0, 1, 2) instead."""
 
     availability = forms.ChoiceField(choices=AVAILABILITY_CHOICES)
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and data.get("availability") in AVAILABILITY_NAMES:
+            data = data.copy()
+            data["availability"] = AVAILABILITY_NAMES[data["availability"]]
+        super().__init__(data, *args, **kwargs)
 
     @property
     def value(self) -> int:

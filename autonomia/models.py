@@ -193,3 +193,17 @@ class PlatformApp(models.Model):
     name = models.CharField(max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
 
+
+
+class PlatformAppPermissible(models.Model):
+    """An object (Account, User, AgentBot) a PlatformApp created and so may manage."""
+
+    platform_app = models.ForeignKey(PlatformApp, on_delete=models.CASCADE, related_name="permissibles")
+    permissible_type = models.CharField(max_length=32)  # "Account" | "User" | "AgentBot"
+    permissible_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["platform_app", "permissible_type", "permissible_id"],
+                                               name="platform_app_permissible_unique")]
+        indexes = [models.Index(fields=["permissible_type", "permissible_id"])]

@@ -5,8 +5,10 @@ Events carry ids, never HTML; they are sent after the transaction commits, to gr
 from the database at send time.
 """
 
+import asyncio
 import json
 import logging
+import threading
 from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
@@ -35,13 +37,24 @@ def broadcast_on_commit(groups: Iterable[str], event: dict) -> None:
 
     def deliver() -> None:
         layer = get_channel_layer()
-        for group in groups:
-            try:
-                async_to_sync(layer.group_send)(group, payload)
-            except Exception:  # a realtime outage must not undo or fail the write; clients resync
-                log.exception("realtime delivery to %s failed", group)
+        if layer is None:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            async_to_sync(_send_all)(layer, groups, payload)
+        else:  # this thread runs an event loop (async_to_sync would refuse): send from a helper thread
+            threading.Thread(target=async_to_sync(_send_all), args=(layer, groups, payload), daemon=True).start()
 
     transaction.on_commit(deliver, robust=True)
+
+
+async def _send_all(layer, groups: list[str], payload: dict) -> None:
+    for group in groups:
+        try:
+            await layer.group_send(group, payload)
+        except Exception:  # a realtime outage must not undo or fail the write; clients resync
+            log.exception("realtime delivery to %s failed", group)
 
 
 async def join(channel_layer, group: str, channel_name: str) -> None:

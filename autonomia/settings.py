@@ -200,6 +200,9 @@ SECURE_CSP = {
 # Rate limits (Chatwoot's defaults): login 5 per 5 min per IP, 10 per 15 min per email.
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_VIEW = "autonomia.views.rate_limited"
+# The JSON API: requests per token (django-ratelimit syntax) and the Retry-After of a 429.
+API_RATE_PER_TOKEN = os.environ.get("API_RATE_PER_TOKEN", "1200/m")
+API_RETRY_AFTER_SECONDS = 60
 LOGIN_RATE_PER_IP = os.environ.get("LOGIN_RATE_PER_IP", "5/5m")
 LOGIN_RATE_PER_EMAIL = os.environ.get("LOGIN_RATE_PER_EMAIL", "10/15m")
 PASSWORD_RESET_RATE = os.environ.get("PASSWORD_RESET_RATE", "5/30m")
@@ -245,6 +248,10 @@ ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 40 * 1024 * 1024)
 CONVERSATION_RESULTS_PER_PAGE = 25
 PRESENCE_SECONDS = env_int("PRESENCE_SECONDS", 60)
 CONVERSATION_MESSAGE_PER_MINUTE_LIMIT = env_int("CONVERSATION_MESSAGE_PER_MINUTE_LIMIT", 200)
+# Outgoing webhooks (docs/webhooks.md): private/loopback targets are refused unless allowed (SSRF).
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 5)
+WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 24)
 
 LOGGING = {
     "version": 1,

@@ -21,6 +21,7 @@ urlpatterns = [
         post_reset_login_backend="django.contrib.auth.backends.ModelBackend",
         success_url="/"), name="password_reset_confirm"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("autonomia.urls_api")),
     path(APP, include("conversations.urls")),
     path(APP + "contacts/", include("contacts.urls")),
     path(APP + "settings/inboxes/", include("inboxes.urls")),

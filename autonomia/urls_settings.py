@@ -18,4 +18,5 @@ urlpatterns = [
     path("settings/teams/<int:team_id>/delete/", views.team_delete, name="team-delete"),
     path("profile/", views.profile, name="profile"),
     path("profile/availability/", views.set_availability, name="availability"),
+    path("users/<int:user_id>/avatar/", views.user_avatar, name="user-avatar"),
 ]

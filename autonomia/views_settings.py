@@ -90,6 +90,8 @@ def agent_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
             add_domain_error(form, error)
         else:
             messages.success(request, _("%(name)s was updated.") % {"name": membership.user.available_name})
+            if membership.user_id == request.user.pk and not membership.is_administrator:  # demoted themselves
+                return redirect("settings:profile", account_id=request.account.pk)
             return redirect("settings:agents", account_id=request.account.pk)
     membership.avatar_url = user_avatar_url(request.account.pk, membership.user)
     return render(request, "settings/agents/edit.html", {"form": form, "membership": membership},

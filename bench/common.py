@@ -75,11 +75,33 @@ def machine() -> dict:
     return {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "nproc": os.cpu_count(),
+        # The box is shared: other processes' load shows up in the latencies.
+        "loadavg_1_5_15": [round(x, 2) for x in os.getloadavg()],
+        "fdatasync_8k_ops_per_s": fdatasync_ops(),
         "commit": run(["git", "rev-parse", "--short", "HEAD"]),
         "dirty": bool(run(["git", "status", "--porcelain", "--untracked-files=no"])),
         "python": platform.python_version(),
         "postgres": run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "show server_version"]),
     }
+
+
+def fdatasync_ops() -> float | None:
+    """pg_test_fsync's one-8kB-write fdatasync rate (1 s per test), or None without the tool."""
+    import glob
+    import re
+    import tempfile
+
+    tools = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_test_fsync"))
+    if not tools:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            out = subprocess.run([tools[-1], "-s", "1", "-f", f"{tmp}/probe"], capture_output=True, text=True,
+                                 timeout=60).stdout
+        except (OSError, subprocess.SubprocessError):
+            return None
+    found = re.search(r"^\s*fdatasync\s+([\d.]+) ops/sec", out, re.MULTILINE)
+    return float(found.group(1)) if found else None
 
 
 def save(name: str, data: dict) -> Path:

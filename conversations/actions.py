@@ -141,7 +141,33 @@ def receive_message(conversation: Conversation, *, sender: Contact, content: str
     realtime.message_created(message)
     realtime.conversation_changed(conversation)
     _notify_new_message(conversation, message)
+    if not sender.blocked:
+        _send_auto_replies(conversation, message)
     return message
+
+
+def _send_auto_replies(conversation: Conversation, message: Message) -> None:
+    """The inbox's greeting (first message) and out-of-office reply (once a day), as Chatwoot's templates do.
+
+    A bot answering the inbox speaks for itself, so neither is sent while it is on the conversation.
+    """
+    inbox = conversation.inbox
+    if conversation.status == Status.PENDING and inbox_has_active_bot(inbox):
+        return
+    replies = []
+    incoming = conversation.messages.filter(message_type=MessageType.INCOMING)
+    if inbox.greeting_enabled and inbox.greeting_message.strip() and not incoming.exclude(pk=message.pk).exists():
+        replies.append(inbox.greeting_message)
+    local_today = inbox.local_now(message.created_at).replace(hour=0, minute=0, second=0, microsecond=0)
+    if (inbox.out_of_office_message.strip() and not inbox.is_open_at(message.created_at)
+            and not conversation.messages.filter(message_type=MessageType.TEMPLATE,
+                                                 content=inbox.out_of_office_message,
+                                                 created_at__gte=local_today).exists()):
+        replies.append(inbox.out_of_office_message)
+    for content in replies:
+        reply = _store_message(conversation, MessageType.TEMPLATE, None, content)
+        _update(conversation, last_activity_at=reply.created_at, last_message=reply)
+        realtime.message_created(reply)
 
 
 def _reopen_for_customer(conversation: Conversation) -> None:

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 import datetime as dt
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import (Case, Count, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When,
+                              prefetch_related_objects)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -71,6 +72,7 @@ class ConversationFilter:
     inbox_id: int | None = None
     team_id: int | None = None
     label: str | None = None
+    labels: tuple = ()  # the API's labels[]: any of these titles
     priority: str | None = None  # low | medium | high | urgent | none
     conversation_type: str | None = None  # mention | participating | unattended
     q: str = ""
@@ -123,6 +125,8 @@ def _apply_scope(qs: QuerySet, f: ConversationFilter, account_user: AccountUser)
         qs = qs.filter(team_id=f.team_id)
     if f.label:
         qs = qs.filter(id__in=ConversationLabel.objects.filter(title=f.label).values("conversation_id"))
+    if f.labels:
+        qs = qs.filter(id__in=ConversationLabel.objects.filter(title__in=f.labels).values("conversation_id"))
     if f.priority:
         qs = qs.filter(priority__isnull=True) if f.priority == "none" else qs.filter(
             priority=Conversation.Priority[f.priority.upper()])
@@ -190,10 +194,12 @@ def conversation_page(account_user: AccountUser, f: ConversationFilter) -> Conve
         assigned=Count("id", filter=Q(assignee__isnull=False)),
         all=Count("id"),
     )
-    qs = _apply_assignee(scoped, f.assignee_type, uid)
-    qs = _sorted(qs, f.sort_by)
+    qs = _sorted(_apply_assignee(scoped, f.assignee_type, uid), f.sort_by)
     start = (f.page - 1) * f.per_page
-    rows = list(list_rows(qs)[start:start + f.per_page + 1])
+    # Page the ids first (an index-only scan), then join contact, inbox, assignee, team, last message and
+    # the unread count for that page only, not for every row an offset skips; still one query.
+    page_ids = qs.values("id")[start:start + f.per_page + 1]
+    rows = list(_sorted(list_rows(Conversation.objects.filter(id__in=page_ids)), f.sort_by))
     return ConversationPage(rows[:f.per_page], counts, len(rows) > f.per_page, f.page)
 
 
@@ -321,3 +327,86 @@ def search_canned_responses(account_user: AccountUser, q: str, limit: int = 8) -
                             output_field=IntegerField()))
         qs = qs.order_by("code_match", "short_code")
     return list(qs.order_by("short_code")[:limit] if not q else qs[:limit])
+
+
+# --- The JSON API (chatwoot-compat §8): bots and the rows' extra data ----------------------
+
+def bot_conversations(bot, account_id: int) -> QuerySet[Conversation]:
+    """Conversations an agent bot may act on: in the account's inboxes it is attached to, or assigned to it."""
+    from inboxes.models import AgentBotInbox
+
+    return Conversation.objects.filter(account_id=account_id).filter(
+        Q(inbox_id__in=AgentBotInbox.objects.filter(agent_bot=bot).values("inbox_id")) | Q(assignee_agent_bot=bot))
+
+
+def access_api_conversation(account_user: AccountUser | None, display_id, *, bot=None,
+                            account_id: int | None = None) -> Conversation:
+    """The conversation for an API caller (member or agent bot), or 404."""
+    if account_user is not None:
+        return access_conversation(account_user, display_id)
+    try:
+        return bot_conversations(bot, account_id).select_related(
+            "inbox", "contact", "assignee", "team", "contact_inbox", "account").get(display_id=display_id)
+    except (Conversation.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def _latest_messages(conversation_ids: list[int], qs: QuerySet) -> dict[int, Message]:
+    rows = qs.filter(conversation_id__in=conversation_ids).order_by("conversation_id", "-id").distinct(
+        "conversation_id")
+    return {m.conversation_id: m for m in rows}
+
+
+def prepare_api_conversations(conversations: list[Conversation]) -> list[Conversation]:
+    """Load what conversation_json shows for every row in a fixed number of queries (no per-row query):
+    contact inboxes, bots, API channels, assignee memberships, unread counts, the customer's last message
+    time, and the last chat / non-activity messages with their senders and attachments."""
+    from contacts.models import ContactInbox
+    from inboxes.models import AgentBot, ApiChannel
+
+    if not conversations:
+        return conversations
+    ids = [c.pk for c in conversations]
+    channels = {ch.inbox_id: ch for ch in ApiChannel.objects.filter(inbox_id__in={c.inbox_id for c in conversations})}
+    for c in conversations:
+        c.inbox._state.fields_cache["api_channel"] = channels.get(c.inbox_id)
+    ci_ids = {c.contact_inbox_id for c in conversations if c.contact_inbox_id}
+    cis = ContactInbox.objects.in_bulk(ci_ids) if ci_ids else {}
+    bot_ids = {c.assignee_agent_bot_id for c in conversations if c.assignee_agent_bot_id}
+    bots = AgentBot.objects.in_bulk(bot_ids) if bot_ids else {}
+    assignee_ids = {c.assignee_id for c in conversations if c.assignee_id}
+    memberships = {au.user_id: au for au in AccountUser.objects.filter(
+        account_id=conversations[0].account_id, user_id__in=assignee_ids)} if assignee_ids else {}
+    incoming = Message.objects.filter(conversation_id__in=ids, message_type=Message.MessageType.INCOMING)
+    last_incoming = dict(incoming.order_by().values_list("conversation_id").annotate(m=Max("created_at")))
+    need_unread = [c for c in conversations if not hasattr(c, "unread_count")]
+    unread = {}
+    if need_unread:
+        unread = dict(incoming.filter(
+            conversation_id__in=[c.pk for c in need_unread],
+            created_at__gt=Coalesce(F("conversation__agent_last_seen_at"), Value(EPOCH)),
+        ).order_by().values_list("conversation_id").annotate(c=Count("id")))
+    non_activity = Message.objects.exclude(message_type=Message.MessageType.ACTIVITY).prefetch_related("attachments")
+    last_non_activity = _latest_messages(ids, non_activity)
+    last_chat = _latest_messages(ids, non_activity.filter(private=False))
+    messages = list({m.pk: m for m in [*last_non_activity.values(), *last_chat.values()]}.values())
+    attach_senders(messages)
+    by_id = {m.pk: m for m in messages}
+    for c in conversations:
+        c._state.fields_cache["contact_inbox"] = cis.get(c.contact_inbox_id)
+        c._state.fields_cache["assignee_agent_bot"] = bots.get(c.assignee_agent_bot_id)
+        c.assignee_membership = memberships.get(c.assignee_id)
+        c.last_incoming_at = last_incoming.get(c.pk)
+        if c in need_unread:
+            c.unread_count = unread.get(c.pk, 0)
+        for attr, found in (("api_last_chat_message", last_chat), ("api_last_non_activity_message",
+                                                                    last_non_activity)):
+            message = found.get(c.pk)
+            if message is not None:
+                message = by_id[message.pk]
+                message._state.fields_cache["conversation"] = c
+            setattr(c, attr, message)
+    if not all("label_rows" in getattr(c, "_prefetched_objects_cache", {}) for c in conversations):
+        prefetch_related_objects(conversations, Prefetch("label_rows",
+                                                         queryset=ConversationLabel.objects.order_by("title")))
+    return conversations

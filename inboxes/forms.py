@@ -5,6 +5,7 @@ import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from autonomia.forms import AvatarField, MemberChoiceField, StyledForm, member_choices, time_zone_choices
 from inboxes.models import Inbox
@@ -12,7 +13,7 @@ from inboxes.models import Inbox
 # Monday first on screen; values are Chatwoot's day_of_week (0 = Sunday).
 WEEKDAYS = [(1, _("Monday")), (2, _("Tuesday")), (3, _("Wednesday")), (4, _("Thursday")), (5, _("Friday")),
             (6, _("Saturday")), (0, _("Sunday"))]
-DAY_MODES = [("hours", _("Open")), ("open_all_day", _("Open 24 hours")), ("closed_all_day", _("Closed"))]
+DAY_MODES = [("hours", pgettext_lazy("business hours of a day", "Open")), ("open_all_day", _("Open 24 hours")), ("closed_all_day", _("Closed"))]
 
 
 class InboxNewForm(StyledForm):

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:inbox_id>/hours/", views.inbox_hours, name="hours"),
     path("<int:inbox_id>/members/", views.inbox_members, name="members"),
     path("<int:inbox_id>/delete/", views.inbox_delete, name="delete"),
+    path("<int:inbox_id>/avatar/", views.inbox_avatar, name="avatar"),
 ]

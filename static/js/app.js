@@ -65,6 +65,7 @@
   const live = {
     socket: null,
     watching: null,
+    watched: null,  // the conversation the server confirmed (watch.ok): its events now reach this tab
     connected: false,
     on: function (type, fn) { (listeners[type] = listeners[type] || []).push(fn); },
     emit: function (type, data) { (listeners[type] || []).forEach(function (fn) { try { fn(data); } catch (e) { console.error(e); } }); },
@@ -101,6 +102,7 @@
     socket.addEventListener('message', function (event) {
       let data;
       try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (data && data.type === 'watch.ok') live.watched = data.display_id;
       if (data && data.type) {
         live.emit(data.type, data);
         live.emit('*', data);
@@ -109,6 +111,7 @@
     socket.addEventListener('close', function (event) {
       clearInterval(heartbeat);
       live.connected = false;
+      live.watched = null;
       if (live.socket !== socket) return;
       if (event.code === 4401) {  // signed out (here or elsewhere): back to the login page
         location.assign((body.dataset.loginUrl || '/login/') + '?next=' + encodeURIComponent(location.pathname + location.search));

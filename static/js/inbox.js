@@ -177,16 +177,12 @@
     const params = new URLSearchParams(filters ? new FormData(filters) : undefined);
     const search = document.getElementById('conv-search');
     if (search && search.value) params.set('q', search.value);
-    const selected = $$('input[name="ids"]:checked', list).map(function (box) { return box.value; });
     const rows = $('.conv-rows', list);
     const scroll = rows ? rows.scrollTop : 0;
     htmx.ajax('GET', inboxProxy.el.dataset.listUrl + '?' + params.toString(), { target: '#conversation-list', swap: 'outerHTML' }).then(function () {
       const fresh = document.getElementById('conversation-list');
       if (!fresh) return;
-      selected.forEach(function (id) {
-        const box = fresh.querySelector('input[name="ids"][value="' + id + '"]');
-        if (box) box.checked = true;
-      });
+      restoreSelection(fresh);
       const newRows = $('.conv-rows', fresh);
       if (newRows) newRows.scrollTop = scroll;
       updateBulkBar();
@@ -197,6 +193,12 @@
     const folders = document.getElementById('folders');
     if (folders && !inboxProxy.el.classList.contains('folders-open')) htmx.trigger(folders, 'refresh-folders');
   }, 1200);
+
+  // Checked rows live here, not in the DOM: a live refresh may swap the list while the agent is ticking boxes.
+  const selection = new Set();
+  function restoreSelection(root) {
+    $$('input[name="ids"]', root).forEach(function (box) { box.checked = selection.has(box.value); });
+  }
 
   function updateBulkBar() {
     const list = document.getElementById('conversation-list');
@@ -420,7 +422,7 @@
       remove.type = 'button';
       remove.className = 'btn-icon';
       remove.dataset.removeFile = String(index);
-      remove.setAttribute('aria-label', '×');
+      remove.setAttribute('aria-label', A.t('remove_file', { name: file.name }));
       remove.textContent = '×';
       item.append(name, remove);
       box.appendChild(item);
@@ -429,9 +431,11 @@
   document.addEventListener('change', function (event) {
     if (event.target.id === 'reply-files') renderPreviews();
     if (event.target.name === 'ids' || event.target.dataset.action === 'select-all') {
-      if (event.target.dataset.action === 'select-all') {
-        $$('#conversation-list input[name="ids"]').forEach(function (box) { box.checked = event.target.checked; });
-      }
+      const boxes = event.target.dataset.action === 'select-all' ? $$('#conversation-list input[name="ids"]') : [event.target];
+      boxes.forEach(function (box) {
+        box.checked = event.target.checked;
+        if (box.checked) selection.add(box.value); else selection.delete(box.value);
+      });
       updateBulkBar();
     }
   });
@@ -594,7 +598,8 @@
       }
       case 'toggle-folders': inboxProxy.el.classList.toggle('folders-open'); break;
       case 'clear-selection':
-        $$('#conversation-list input[name="ids"]').forEach(function (box) { box.checked = false; });
+        selection.clear();
+        restoreSelection(document.getElementById('conversation-list'));
         updateBulkBar();
         break;
       default: break;
@@ -685,7 +690,16 @@
   document.addEventListener('htmx:load', function (event) {
     const el = event.target;
     if (el.id === 'conversation' || el.id === 'conversation-pane' || el.closest && el.closest('#conversation-pane')) syncOpenConversation();
-    if (el.id === 'conversation-list' || el.closest && el.closest('#conversation-list')) { updateBulkBar(); syncOpenConversation(); }
+    if (el.id === 'conversation-list' || el.closest && el.closest('#conversation-list')) {
+      restoreSelection(el);
+      updateBulkBar();
+      syncOpenConversation();
+    }
+  });
+  // A bulk action that went through empties the selection; one with errors keeps it for another try.
+  document.addEventListener('htmx:beforeSwap', function (event) {
+    const config = event.detail.requestConfig;
+    if (config && /\/bulk\/$/.test(config.path) && event.detail.xhr.status < 300) selection.clear();
   });
   document.addEventListener('htmx:afterSettle', function (event) {
     if (event.detail.target && event.detail.target.id === 'conversation-pane') syncOpenConversation();

@@ -33,7 +33,7 @@ def test_create_account_prints_one_json_line_with_a_working_token():
 def test_rerunning_with_the_same_email_fails_and_changes_nothing():
     create()
     counts = (Account.objects.count(), User.objects.count(), AccessToken.objects.count())
-    with pytest.raises(CommandError, match="already exists"):
+    with pytest.raises(CommandError, match="Já existe um usuário"):
         create(name="Outra", email="dono@loja.com.br")
     assert (Account.objects.count(), User.objects.count(), AccessToken.objects.count()) == counts
 

@@ -14,7 +14,9 @@ def open_page(browser, server, cookie, path, problems):
     page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
     page.goto(server.url + path)
     page.wait_for_selector("#conversation")
-    page.wait_for_function("() => window.Autonomia && window.Autonomia.live.connected")
+    # The server confirmed the watch: from here on, this tab gets the conversation's typing and messages.
+    page.wait_for_function("() => window.Autonomia && window.Autonomia.live.watched !== null")
+    page.wait_for_load_state("networkidle")
     return context, page
 
 

@@ -49,7 +49,7 @@ def test_bad_phone_is_422_with_the_form(agent_client, contact):
     response = agent_client.post(edit_url(contact), {"name": "Carla", "phone_number": "+0 11"}, headers=HX)
     assert response.status_code == 422
     html = response.content.decode()
-    assert "international format" in html and 'value="+0 11"' in html
+    assert "formato internacional" in html and 'value="+0 11"' in html
     contact.refresh_from_db()
     assert contact.phone_number == "+5511912345678"
 
@@ -57,7 +57,7 @@ def test_bad_phone_is_422_with_the_form(agent_client, contact):
 def test_duplicate_email_is_422(agent_client, account, contact):
     factories.make_contact(account, name="Outra", email="outra@cliente.com")
     response = agent_client.post(edit_url(contact), {"name": "Carla", "email": "outra@cliente.com"}, headers=HX)
-    assert response.status_code == 422 and "already has this email" in response.content.decode()
+    assert response.status_code == 422 and "Outro contato já usa este e-mail" in response.content.decode()
 
 
 def test_invalid_email_is_422(agent_client, contact):

@@ -166,7 +166,7 @@ def test_refused_reply_keeps_the_typed_text(agent_client, conversation):
                                  headers=HX)
     assert response.status_code == 422
     html = response.content.decode()
-    assert "Texto que eu digitei" in html and "does not look like a .png file" in html
+    assert "Texto que eu digitei" in html and "não parece ser um arquivo .png" in html
     assert not Message.objects.filter(conversation=conversation, content="Texto que eu digitei").exists()
 
 
@@ -250,7 +250,7 @@ def test_files_over_the_limit_are_refused(agent_client, conversation, settings):
     settings.ATTACHMENT_MAX_BYTES = 100
     upload = SimpleUploadedFile("big.txt", b"a" * 101, content_type="text/plain")
     response = agent_client.post(curl("messages", conversation), {"content": "x", "attachments": upload}, headers=HX)
-    assert response.status_code == 422 and "larger than" in response.content.decode()
+    assert response.status_code == 422 and "é maior que" in response.content.decode()
 
 
 def test_agent_cannot_fetch_an_attachment_of_another_inbox(agent_client, admin_client, other_inbox):
@@ -283,12 +283,12 @@ def test_status_control_follows_the_supervisor_guide(admin_client, conversation)
     assert 'data-action="resolve"' in html and 'data-action="pending"' in html and 'data-snooze="1h"' in html
     actions.change_status(conversation, actor=None, status=Status.PENDING)
     html = header()
-    assert 'data-action="open"' in html and 'data-action="resolve"' not in html and ">Open<" in html.replace(
+    assert 'data-action="open"' in html and 'data-action="resolve"' not in html and ">Abrir<" in html.replace(
         "</svg> ", ">")
     actions.change_status(conversation, actor=None, status=Status.RESOLVED)
-    assert "Reopen" in header()
+    assert "Reabrir" in header()
     actions.change_status(conversation, actor=None, status=Status.SNOOZED)
-    assert "Reopen" in header()
+    assert "Reabrir" in header()
 
 
 def test_mark_pending_and_snooze(admin_client, conversation):
@@ -309,7 +309,7 @@ def test_snooze_errors_are_422_not_500(admin_client, conversation):
     assert missing.status_code == 422 and "header-errors" in missing.content.decode()
     past = admin_client.post(curl("status", conversation), {
         "status": "snoozed", "snooze": "custom", "snoozed_until": "2001-01-01T10:00"}, headers=HX)
-    assert past.status_code == 422 and "future" in past.content.decode()
+    assert past.status_code == 422 and "no futuro" in past.content.decode()
     assert admin_client.post(curl("status", conversation), {"status": "bogus"}, headers=HX).status_code == 422
 
 
@@ -359,7 +359,7 @@ def test_typing_and_seen_answer_204(agent_client, conversation):
 def test_contact_panel(agent_client, conversation, inbox, contact):
     factories.make_conversation(inbox, contact=contact)
     html = agent_client.get(curl("contact-panel", conversation), headers=HX).content.decode()
-    assert 'id="contact-panel"' in html and "carla@cliente.com" in html and "Previous conversations" in html
+    assert 'id="contact-panel"' in html and "carla@cliente.com" in html and "Conversas anteriores" in html
 
 
 # --- bulk actions -------------------------------------------------------------------------------------

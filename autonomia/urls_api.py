@@ -1,0 +1,17 @@
+"""The Chatwoot-compatible JSON API: /api/v1/... and /platform/api/v1/... (see autonomia/api.py).
+
+Each app mounts its own endpoints from its `api_urls.py`; account-scoped ones live under
+`api/v1/accounts/<account_id>/`.
+"""
+
+from django.urls import include, path
+
+ACCOUNT = "api/v1/accounts/<int:account_id>/"
+
+urlpatterns = [
+    path(ACCOUNT, include("conversations.api_urls")),
+    path(ACCOUNT, include("contacts.api_urls")),
+    path(ACCOUNT, include("inboxes.api_urls")),
+    path(ACCOUNT, include("automations.api_urls")),
+    path("", include("autonomia.api_urls_core")),
+]
