@@ -123,7 +123,7 @@ class CustomAttributeDefinition(models.Model):
         LIST = 6, _("List")
         CHECKBOX = 7, _("Checkbox")
 
-    class Model(models.IntegerChoices):
+    class AttributeModel(models.IntegerChoices):
         CONVERSATION = 0, _("Conversation")
         CONTACT = 1, _("Contact")
 
@@ -132,7 +132,7 @@ class CustomAttributeDefinition(models.Model):
     attribute_display_type = models.IntegerField(choices=DisplayType.choices, default=DisplayType.TEXT)
     attribute_description = models.TextField(blank=True)
     attribute_key = models.CharField(max_length=255)
-    attribute_model = models.IntegerField(choices=Model.choices, default=Model.CONVERSATION)
+    attribute_model = models.IntegerField(choices=AttributeModel.choices, default=AttributeModel.CONVERSATION)
     attribute_values = models.JSONField(default=list, blank=True)
     default_value = models.JSONField(null=True, blank=True)
     regex_pattern = models.CharField(max_length=255, blank=True)

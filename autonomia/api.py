@@ -45,8 +45,9 @@ def unprocessable(message: str, attributes: Iterable[str] = ()) -> ApiError:
 # --- Authentication ------------------------------------------------------------------------
 
 def request_token(request: HttpRequest) -> str:
-    """The token from `api_access_token` (any spelling the server stack keeps) or `Authorization: Bearer`."""
-    for key in ("api-access-token", "api_access_token"):
+    """The token from `api_access_token` (any spelling the server stack keeps), `API-Key` (the administrator's
+    manual, §9.4) or `Authorization: Bearer`."""
+    for key in ("api-access-token", "api_access_token", "api-key"):
         value = request.headers.get(key)
         if value:
             return value.strip()
@@ -242,3 +243,57 @@ def page_param(request: HttpRequest) -> int:
         return max(1, int(request.GET.get("page", 1)))
     except ValueError:
         return 1
+
+
+def str_param(data, name: str, default: str | None = None, *, max_length: int = 255,
+              required: bool = False) -> str | None:
+    """A string field (numbers are accepted and converted); 422 when it is not text or too long."""
+    value = data.get(name, default)
+    if value is None:
+        if required:
+            raise unprocessable(f"{name} can't be blank", [name])
+        return default
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise unprocessable(f"{name} must be a string", [name])
+    value = str(value).strip()
+    if required and not value:
+        raise unprocessable(f"{name} can't be blank", [name])
+    if len(value) > max_length:
+        raise unprocessable(f"{name} is too long (maximum is {max_length} characters)", [name])
+    return value
+
+
+def bool_param(data, name: str, default: bool | None = None) -> bool | None:
+    """A boolean that may arrive as true/false, 1/0 or "true"/"false" (form posts); 422 otherwise."""
+    value = data.get(name, default)
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "on", "yes"):
+        return True
+    if text in ("false", "0", "off", "no", ""):
+        return False
+    raise unprocessable(f"{name} must be true or false", [name])
+
+
+def ids_param(data, name: str, *, required: bool = True) -> list[int]:
+    """A list of integer ids (`user_ids[]`); ids may arrive as strings. 422 when missing or not ids."""
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise unprocessable(f"{name} can't be blank", [name])
+        return []
+    if not isinstance(value, list):
+        value = [value]
+    try:
+        if any(isinstance(v, (bool, dict, list, float)) for v in value):
+            raise ValueError
+        return [int(v) for v in value]
+    except (TypeError, ValueError):
+        raise unprocessable(f"{name} must be a list of ids", [name]) from None
+
+
+def nested(data, key: str) -> dict:
+    """Chatwoot clients send some bodies wrapped (`{"profile": {...}}`); accept both forms."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else data

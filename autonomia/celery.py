@@ -25,5 +25,9 @@ BEAT_SCHEDULE = {
         "task": "conversations.tasks.auto_resolve_conversations_task",
         "schedule": 300.0,
     },
+    "retry-webhook-deliveries": {  # DB-scheduled webhook retries whose Celery wake-up was lost
+        "task": "automations.tasks.retry_webhook_deliveries_task",
+        "schedule": 60.0,
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -1,7 +1,7 @@
 """Reads and permission checks for the core: account membership, agents, teams."""
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 
 from autonomia.models import Account, AccountUser, AccessToken, Team, User
@@ -24,7 +24,7 @@ def default_account_user(user: User) -> AccountUser | None:
     return (
         AccountUser.objects.select_related("account")
         .filter(user=user, account__status=Account.Status.ACTIVE)
-        .order_by("-active_at", "id")
+        .order_by(F("active_at").desc(nulls_last=True), "id")
         .first()
     )
 
@@ -96,3 +96,50 @@ def access_member_user(account_user: AccountUser, user_id: int) -> User:
                                                                user_id=user_id).user
     except (AccountUser.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def access_agent(account_user: AccountUser, user_id) -> AccountUser:
+    """The membership of user `user_id` in the member's account (API agent ids are user ids), or 404."""
+    try:
+        return AccountUser.objects.select_related("user", "account").get(account_id=account_user.account_id,
+                                                                        user_id=int(user_id))
+    except (AccountUser.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def user_memberships(user: User) -> list[AccountUser]:
+    """Every membership of the user (with its account), most recently active first."""
+    from django.db.models import F
+
+    return list(AccountUser.objects.select_related("account").filter(user=user)
+                .order_by(F("active_at").desc(nulls_last=True), "id"))
+
+
+def platform_owns(app, permissible_type: str, permissible_id) -> bool:
+    """Whether the PlatformApp created (and so may manage) this object."""
+    from autonomia.models import PlatformAppPermissible
+
+    try:
+        return PlatformAppPermissible.objects.filter(platform_app=app, permissible_type=permissible_type,
+                                                     permissible_id=int(permissible_id)).exists()
+    except (ValueError, TypeError):
+        return False
+
+
+def platform_access(app, model, object_id):
+    """An Account / User / AgentBot the PlatformApp created, or 404."""
+    if not platform_owns(app, model.__name__, object_id):
+        raise Http404
+    try:
+        return model.objects.get(pk=int(object_id))
+    except model.DoesNotExist:
+        raise Http404 from None
+
+
+def platform_agent_bots(app):
+    """The agent bots the PlatformApp created."""
+    from autonomia.models import PlatformAppPermissible
+    from inboxes.models import AgentBot
+
+    ids = PlatformAppPermissible.objects.filter(platform_app=app, permissible_type="AgentBot")
+    return AgentBot.objects.filter(pk__in=ids.values("permissible_id")).order_by("id")

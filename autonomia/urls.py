@@ -26,5 +26,6 @@ urlpatterns = [
     path(APP + "contacts/", include("contacts.urls")),
     path(APP + "settings/inboxes/", include("inboxes.urls")),
     path(APP + "settings/canned-responses/", include("automations.urls")),
+    path(APP + "settings/webhooks/", include("automations.urls_webhooks")),
     path(APP, include("autonomia.urls_settings")),
 ]

@@ -10,6 +10,7 @@ ACCOUNT = "api/v1/accounts/<int:account_id>/"
 
 urlpatterns = [
     path(ACCOUNT, include("conversations.api_urls")),
+    path("", include("conversations.api_urls_root")),  # POST /api/v1/conversations (the manual's API-Key example)
     path(ACCOUNT, include("contacts.api_urls")),
     path(ACCOUNT, include("inboxes.api_urls")),
     path(ACCOUNT, include("automations.api_urls")),

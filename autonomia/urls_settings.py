@@ -18,5 +18,6 @@ urlpatterns = [
     path("settings/teams/<int:team_id>/delete/", views.team_delete, name="team-delete"),
     path("profile/", views.profile, name="profile"),
     path("profile/availability/", views.set_availability, name="availability"),
+    path("profile/access-token/regenerate/", views.regenerate_access_token, name="access-token-regenerate"),
     path("users/<int:user_id>/avatar/", views.user_avatar, name="user-avatar"),
 ]

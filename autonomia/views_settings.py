@@ -16,7 +16,7 @@ from autonomia.actions import DomainError
 from autonomia.forms import (AccountSettingsForm, AgentForm, AvailabilityForm, InviteAgentForm, PasswordChangeForm,
                              ProfileForm, TeamForm, add_domain_error)
 from autonomia.queries import (access_member_user, access_membership, access_team, account_members,
-                               team_member_ids, visible_teams)
+                               api_token_for, team_member_ids, visible_teams)
 from autonomia.views import account_view, admin_view
 
 
@@ -177,6 +177,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "settings/profile.html", {
         "form": profile_form, "password_form": password_form,
         "avatar_url": user_avatar_url(request.account.pk, request.user),
+        "access_token": api_token_for("User", request.user.pk),
     }, status=form_status(form))
 
 
@@ -219,6 +220,22 @@ def set_availability(request: HttpRequest) -> HttpResponse:
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         return redirect(next_url)
     return redirect("settings:profile", account_id=request.account.pk)
+
+
+@account_view
+def regenerate_access_token(request: HttpRequest) -> HttpResponse:
+    """Confirm (GET), then replace (POST) the member's own API access token; the old one stops working."""
+    profile_url = reverse("settings:profile", kwargs={"account_id": request.account.pk})
+    if request.method == "POST":
+        actions.regenerate_access_token("User", request.user, actor=request.user)
+        messages.success(request, _("A new access token was generated. Update the integrations that used the old one."))
+        return redirect(profile_url + "#access-token-section")
+    return render(request, "settings/confirm_delete.html", {
+        "title": _("Generate a new access token?"),
+        "message": _("Integrations and scripts that use your current token will stop working until you give "
+                     "them the new one."),
+        "cancel_url": profile_url, "confirm_label": _("Generate new token"), "section": "profile",
+    })
 
 
 @account_view

@@ -5,6 +5,7 @@ conversation.changed (user groups of viewers), message.created / message.updated
 conversation.typing, notification.created.
 """
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 
@@ -17,6 +18,7 @@ from django.utils.translation import override
 
 from autonomia.actions import DomainError, audit
 from autonomia.models import Account, AccountUser, Team, TeamMember, User
+from automations import webhooks
 from contacts.models import Contact, ContactInbox
 from conversations import realtime
 from conversations.models import (Attachment, Conversation, ConversationLabel, ConversationParticipant, Label,
@@ -97,6 +99,7 @@ def create_conversation(inbox: Inbox, *, contact: Contact, actor=None, contact_i
     )
     audit(inbox.account_id, actor, "create", conversation, {"status": status})
     realtime.conversation_changed(conversation, kind="created")
+    webhooks.emit("conversation_created", conversation_id=conversation.pk)
     _notify_viewers_of_new_conversation(conversation)
     if conversation.is_open:
         _auto_assign_on_commit(conversation)
@@ -139,6 +142,7 @@ def receive_message(conversation: Conversation, *, sender: Contact, content: str
     if not sender.blocked and conversation.status in (Status.RESOLVED, Status.SNOOZED):
         _reopen_for_customer(conversation)
     realtime.message_created(message)
+    webhooks.emit("message_created", message_id=message.pk)
     realtime.conversation_changed(conversation)
     _notify_new_message(conversation, message)
     if not sender.blocked:
@@ -168,6 +172,7 @@ def _send_auto_replies(conversation: Conversation, message: Message) -> None:
         reply = _store_message(conversation, MessageType.TEMPLATE, None, content)
         _update(conversation, last_activity_at=reply.created_at, last_message=reply)
         realtime.message_created(reply)
+        webhooks.emit("message_created", message_id=reply.pk)
 
 
 def _reopen_for_customer(conversation: Conversation) -> None:
@@ -215,6 +220,7 @@ def send_reply(conversation: Conversation, *, actor, content: str = "", private:
     if private and _is_human(actor):
         _record_mentions(conversation, message, actor)
     realtime.message_created(message)
+    webhooks.emit("message_created", message_id=message.pk)
     realtime.conversation_changed(conversation)
     if not private:
         _notify_new_message(conversation, message, exclude={getattr(actor, "pk", None)})
@@ -262,6 +268,7 @@ def update_message_status(message: Message, *, status: int, external_error: str 
         message.content_attributes = {**message.content_attributes, "external_error": external_error}
     message.save(update_fields=["status", "content_attributes", "updated_at"])
     realtime.message_updated(message)
+    webhooks.emit("message_updated", message_id=message.pk)
     return message
 
 
@@ -277,6 +284,7 @@ def delete_message(message: Message, *, actor) -> Message:
         attachment.delete()
     audit(message.account_id, actor, "destroy", message)
     realtime.message_updated(message)
+    webhooks.emit("message_updated", message_id=message.pk)
     return message
 
 
@@ -418,6 +426,8 @@ def set_labels(conversation: Conversation, *, actor, titles: Iterable[str]) -> C
         if removed:
             _activity(conversation, _("%(actor)s removed %(labels)s") % {"actor": name, "labels": ", ".join(removed)})
     audit(conversation.account_id, actor, "labels_changed", conversation, {"added": added, "removed": removed})
+    webhooks.conversation_written(conversation, webhooks.tracked_state(conversation),
+                                  {"label_list": (sorted(current), sorted(wanted))})
     realtime.conversation_changed(conversation)
     return conversation
 
@@ -474,14 +484,18 @@ def toggle_typing(conversation: Conversation, *, user: User, on: bool, is_privat
     with transaction.atomic():
         realtime.typing_changed(conversation, user_id=user.pk, name=user.available_name, on=on,
                                 is_private=is_private)
+        webhooks.emit("conversation_typing_on" if on else "conversation_typing_off", conversation_id=conversation.pk,
+                      user_id=user.pk, is_private=is_private)
 
 
 def _update(conversation: Conversation, **fields) -> None:
     """Write the given fields (plus updated_at) and mirror them on the instance."""
     fields["updated_at"] = timezone.now()
+    before = webhooks.tracked_state(conversation)
     for key, value in fields.items():
         setattr(conversation, key, value)
     Conversation.objects.filter(pk=conversation.pk).update(**fields)
+    webhooks.conversation_written(conversation, before)  # conversation_updated / _status_changed
 
 
 # --- Notifications ----------------------------------------------------------------
@@ -536,5 +550,84 @@ __all__ = [
     "ConversationError", "create_conversation", "receive_message", "send_reply", "update_message_status",
     "delete_message", "change_status", "toggle_status", "assign_agent", "assign_team", "set_labels", "add_labels",
     "change_priority", "update_custom_attributes", "mark_seen", "toggle_typing", "mark_notifications_read",
-    "inbox_has_active_bot",
+    "inbox_has_active_bot", "start_conversation", "assign_agent_bot", "set_participants", "mark_unread",
 ]
+
+
+# --- API additions (participants, unread, bot assignment, creation with a first message) ------
+
+@transaction.atomic
+def start_conversation(inbox: Inbox, *, actor, contact: Contact, contact_inbox: ContactInbox | None = None,
+                       status: int | None = None, assignee: User | None = None, team: Team | None = None,
+                       snoozed_until=None, additional_attributes: dict | None = None,
+                       custom_attributes: dict | None = None, message: dict | None = None) -> Conversation:
+    """Create a conversation as the API does: optional assignee (who must see the inbox), team, snooze and a
+    first message (`message`: content, message_type incoming|outgoing|template, private); all or nothing."""
+    if team is not None and team.account_id != inbox.account_id:
+        raise ConversationError(_("Unknown team."), field="team_id")
+    conversation = create_conversation(inbox, contact=contact, actor=actor, contact_inbox=contact_inbox,
+                                       status=status, team=team, additional_attributes=additional_attributes,
+                                       custom_attributes=custom_attributes)
+    if assignee is not None:
+        assign_agent(conversation, actor=actor, assignee=assignee)
+    if conversation.status == Status.SNOOZED and snoozed_until is not None:
+        if snoozed_until <= timezone.now():
+            raise ConversationError(_("Choose a time in the future."), field="snoozed_until")
+        _update(conversation, snoozed_until=snoozed_until)
+    if message and ((message.get("content") or "").strip() or message.get("attachments")):
+        if message.get("message_type") == MessageType.INCOMING:
+            receive_message(conversation, sender=contact, content=message.get("content") or "",
+                            attachments=message.get("attachments") or ())
+        else:
+            send_reply(conversation, actor=actor, content=message.get("content") or "",
+                       private=bool(message.get("private")), attachments=message.get("attachments") or (),
+                       message_type=message.get("message_type", MessageType.OUTGOING))
+    conversation.refresh_from_db()
+    return conversation
+
+
+@transaction.atomic
+def assign_agent_bot(conversation: Conversation, *, actor, bot) -> Conversation:
+    """Hand the conversation to an agent bot of the account (the human assignee is dropped)."""
+    if bot.account_id not in (None, conversation.account_id):
+        raise ConversationError(_("Unknown agent bot."), field="assignee_id")
+    if conversation.assignee_agent_bot_id == bot.pk:
+        return conversation
+    _update(conversation, assignee=None, assignee_agent_bot=bot)
+    with _in_account_language(conversation):
+        _activity(conversation, _("Assigned to %(agent)s by %(actor)s") %
+                  {"agent": bot.name, "actor": _actor_name(actor) or _("the system")})
+    audit(conversation.account_id, actor, "assigned", conversation, {"assignee_agent_bot_id": bot.pk})
+    realtime.conversation_changed(conversation)
+    return conversation
+
+
+@transaction.atomic
+def set_participants(conversation: Conversation, *, actor, user_ids: Iterable[int],
+                     mode: str = "replace") -> list[int]:
+    """Add, remove or replace the agents following the conversation; they must be able to see it."""
+    wanted = {int(uid) for uid in user_ids}
+    if mode != "remove" and wanted - viewer_ids(conversation):
+        raise ConversationError(_("Participants must be agents who can see this conversation."),
+                                field="user_ids")
+    current = set(ConversationParticipant.objects.filter(conversation=conversation).values_list("user_id",
+                                                                                                 flat=True))
+    target = {"add": current | wanted, "remove": current - wanted, "replace": wanted}[mode]
+    ConversationParticipant.objects.filter(conversation=conversation).exclude(user_id__in=target).delete()
+    ConversationParticipant.objects.bulk_create(
+        [ConversationParticipant(conversation=conversation, user_id=uid) for uid in target - current])
+    if target != current:
+        audit(conversation.account_id, actor, "participants_changed", conversation,
+              {"added": sorted(target - current), "removed": sorted(current - target)})
+    return sorted(target)
+
+
+def mark_unread(conversation: Conversation, *, user: User) -> None:
+    """Mark the conversation unread for agents: agent_last_seen_at goes back to before the last incoming message."""
+    last = conversation.messages.filter(message_type=MessageType.INCOMING).order_by("-created_at").values_list(
+        "created_at", flat=True).first()
+    seen = last - dt.timedelta(seconds=1) if last else None
+    Conversation.objects.filter(pk=conversation.pk).update(agent_last_seen_at=seen)
+    conversation.agent_last_seen_at = seen
+    with transaction.atomic():
+        realtime.conversation_changed(conversation, kind="read")

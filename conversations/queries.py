@@ -410,3 +410,143 @@ def prepare_api_conversations(conversations: list[Conversation]) -> list[Convers
         prefetch_related_objects(conversations, Prefetch("label_rows",
                                                          queryset=ConversationLabel.objects.order_by("title")))
     return conversations
+
+
+# --- The filter API (POST …/conversations/filter, …/contacts/filter) -------------------------
+
+class FilterError(ValueError):
+    """A filter row the API answers with 422: (message, attribute)."""
+
+    def __init__(self, message: str, attribute: str):
+        super().__init__(message)
+        self.message, self.attribute = message, attribute
+
+
+FILTER_OPERATORS = {"equal_to", "not_equal_to", "contains", "does_not_contain", "is_present", "is_not_present",
+                    "is_greater_than", "is_less_than", "days_before", "starts_with"}
+
+
+def filter_q(rows, fields: dict) -> Q:
+    """Chatwoot's filter payload → one Q. `fields` maps attribute_key → fn(operator, values) → Q.
+    Rows chain left to right through each row's query_operator (and|or)."""
+    if not isinstance(rows, list) or not rows:
+        raise FilterError("payload must be a non-empty list of conditions", "payload")
+    result, pending_op = None, None
+    for row in rows:
+        if not isinstance(row, dict):
+            raise FilterError("each condition must be an object", "payload")
+        key, operator = row.get("attribute_key"), row.get("filter_operator")
+        values = row.get("values", [])
+        values = values if isinstance(values, list) else [values]
+        if key not in fields:
+            raise FilterError(f"Invalid attribute key - [{key}]", "attribute_key")
+        if operator not in FILTER_OPERATORS:
+            raise FilterError(f"Invalid filter operator - [{operator}]", "filter_operator")
+        if operator not in ("is_present", "is_not_present") and not values:
+            raise FilterError(f"Values are required for {key}", "values")
+        q = fields[key](operator, values)
+        result = q if result is None else (result | q if pending_op == "or" else result & q)
+        pending_op = str(row.get("query_operator") or "and").lower()
+        if pending_op not in ("and", "or"):
+            raise FilterError("query_operator must be AND or OR", "query_operator")
+    return result
+
+
+def text_condition(field: str, operator: str, values: list, *, transform=lambda v: v) -> Q:
+    """equal_to / not_equal_to / contains / starts_with / presence on a text column."""
+    values = [transform(str(v)) for v in values if v is not None]
+    if operator == "equal_to":
+        return Q(**{f"{field}__in": values})
+    if operator == "not_equal_to":
+        return ~Q(**{f"{field}__in": values}) | Q(**{f"{field}__isnull": True})
+    if operator in ("contains", "does_not_contain", "starts_with"):
+        lookup = "istartswith" if operator == "starts_with" else "icontains"
+        q = Q()
+        for value in values:
+            q |= Q(**{f"{field}__{lookup}": value})
+        return ~q if operator == "does_not_contain" else q
+    if operator in ("is_present", "is_not_present"):
+        present = Q(**{f"{field}__isnull": False}) & ~Q(**{field: ""})
+        return present if operator == "is_present" else ~present
+    raise FilterError(f"Invalid filter operator for this attribute - [{operator}]", "filter_operator")
+
+
+def choice_condition(field: str, operator: str, values: list, *, parse) -> Q:
+    """equal_to / not_equal_to / presence on an integer or enum column; `parse` maps a value or raises."""
+    if operator in ("is_present", "is_not_present"):
+        return Q(**{f"{field}__isnull": operator == "is_not_present"})
+    try:
+        parsed = [parse(v) for v in values]
+    except (KeyError, TypeError, ValueError):
+        raise FilterError(f"Invalid value for {field}", "values") from None
+    if operator == "equal_to":
+        return Q(**{f"{field}__in": parsed})
+    if operator == "not_equal_to":
+        return ~Q(**{f"{field}__in": parsed}) | Q(**{f"{field}__isnull": True})
+    if operator in ("is_greater_than", "is_less_than"):
+        return Q(**{f"{field}__{'gt' if operator == 'is_greater_than' else 'lt'}": parsed[0]})
+    raise FilterError(f"Invalid filter operator for this attribute - [{operator}]", "filter_operator")
+
+
+def date_condition(field: str, operator: str, values: list) -> Q:
+    """is_greater_than / is_less_than / equal_to (a day) / days_before / presence on a timestamp column."""
+    from django.utils import timezone
+    from django.utils.dateparse import parse_date, parse_datetime
+
+    if operator in ("is_present", "is_not_present"):
+        return Q(**{f"{field}__isnull": operator == "is_not_present"})
+    raw = str(values[0])
+    if operator == "days_before":
+        try:
+            return Q(**{f"{field}__lt": timezone.now() - dt.timedelta(days=int(raw))})
+        except ValueError:
+            raise FilterError(f"Invalid number of days for {field}", "values") from None
+    moment = parse_datetime(raw)
+    day = parse_date(raw) if moment is None else None
+    if moment is None and day is None:
+        raise FilterError(f"Invalid date for {field}", "values")
+    if moment is None:
+        moment = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    elif moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    if operator == "is_greater_than":
+        return Q(**{f"{field}__gt": moment})
+    if operator == "is_less_than":
+        return Q(**{f"{field}__lt": moment})
+    if operator in ("equal_to", "not_equal_to") and day is not None:
+        q = Q(**{f"{field}__gte": moment, f"{field}__lt": moment + dt.timedelta(days=1)})
+        return q if operator == "equal_to" else ~q
+    raise FilterError(f"Invalid filter operator for this attribute - [{operator}]", "filter_operator")
+
+
+def _label_condition(operator: str, values: list) -> Q:
+    tagged = ConversationLabel.objects.filter(title__in=[str(v).lower() for v in values]).values("conversation_id")
+    any_label = ConversationLabel.objects.values("conversation_id")
+    if operator == "equal_to":
+        return Q(id__in=tagged)
+    if operator == "not_equal_to":
+        return ~Q(id__in=tagged)
+    if operator in ("is_present", "is_not_present"):
+        return Q(id__in=any_label) if operator == "is_present" else ~Q(id__in=any_label)
+    raise FilterError(f"Invalid filter operator for this attribute - [{operator}]", "filter_operator")
+
+
+CONVERSATION_FILTER_FIELDS = {
+    "status": lambda op, v: choice_condition("status", op, v, parse=lambda x: STATUSES[str(x)]),
+    "priority": lambda op, v: choice_condition("priority", op, v,
+                                               parse=lambda x: Conversation.Priority[str(x).upper()].value),
+    "assignee_id": lambda op, v: choice_condition("assignee_id", op, v, parse=int),
+    "inbox_id": lambda op, v: choice_condition("inbox_id", op, v, parse=int),
+    "team_id": lambda op, v: choice_condition("team_id", op, v, parse=int),
+    "display_id": lambda op, v: choice_condition("display_id", op, v, parse=int),
+    "contact_id": lambda op, v: choice_condition("contact_id", op, v, parse=int),
+    "labels": _label_condition,
+    "created_at": lambda op, v: date_condition("created_at", op, v),
+    "last_activity_at": lambda op, v: date_condition("last_activity_at", op, v),
+    "waiting_since": lambda op, v: date_condition("waiting_since", op, v),
+}
+
+
+def filter_conversations(qs: QuerySet[Conversation], rows) -> QuerySet[Conversation]:
+    """Apply the filter API's rows (raises FilterError)."""
+    return qs.filter(filter_q(rows, CONVERSATION_FILTER_FIELDS))

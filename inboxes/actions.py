@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from autonomia import realtime
 from autonomia.actions import DomainError, audit
 from autonomia.models import Account, AccountUser, User
-from inboxes.models import ApiChannel, Inbox, InboxMember, WorkingHour
+from inboxes.models import AgentBot, AgentBotInbox, ApiChannel, Inbox, InboxMember, WorkingHour
 
 DEFAULT_HOURS = [(day, day in (0, 6)) for day in range(7)]  # Sunday and Saturday closed, 09:00–17:00 otherwise
 
@@ -100,11 +100,72 @@ def set_inbox_avatar(inbox: Inbox, *, actor, avatar) -> Inbox:
 
 
 @transaction.atomic
-def update_api_channel(inbox: Inbox, *, actor, webhook_url: str) -> ApiChannel:
-    """Change where an API inbox delivers its events (empty: no delivery)."""
+def update_api_channel(inbox: Inbox, *, actor, webhook_url: str | None = None,
+                       hmac_mandatory: bool | None = None) -> ApiChannel:
+    """Change where an API inbox delivers its events (empty: no delivery) and whether HMAC is mandatory."""
     channel = inbox.api_channel
-    before = channel.webhook_url
-    channel.webhook_url = webhook_url.strip()
-    channel.save(update_fields=["webhook_url"])
-    audit(inbox.account_id, actor, "update", inbox, {"webhook_url": [before, channel.webhook_url]})
+    before = {"webhook_url": channel.webhook_url, "hmac_mandatory": channel.hmac_mandatory}
+    if webhook_url is not None:
+        channel.webhook_url = webhook_url.strip()
+    if hmac_mandatory is not None:
+        channel.hmac_mandatory = hmac_mandatory
+    channel.save(update_fields=["webhook_url", "hmac_mandatory"])
+    audit(inbox.account_id, actor, "update", inbox, {"before": before})
     return channel
+
+
+@transaction.atomic
+def set_inbox_agent_bot(inbox: Inbox, *, actor, agent_bot: AgentBot | None) -> None:
+    """Attach a bot to the inbox (new conversations start pending) or, with None, detach it."""
+    if agent_bot is None:
+        AgentBotInbox.objects.filter(inbox=inbox).delete()
+    else:
+        AgentBotInbox.objects.update_or_create(inbox=inbox, defaults={"agent_bot": agent_bot,
+                                                                      "status": AgentBotInbox.Status.ACTIVE})
+    audit(inbox.account_id, actor, "agent_bot_changed", inbox, {"agent_bot_id": agent_bot.pk if agent_bot else None})
+
+
+def _check_bot(name: str, outgoing_url: str) -> None:
+    if not name.strip():
+        raise DomainError(_("The bot needs a name."), field="name")
+    if outgoing_url and not outgoing_url.startswith(("http://", "https://")):
+        raise DomainError(_("Enter a valid URL."), field="outgoing_url")
+
+
+def _audit_bot(bot: AgentBot, actor, action: str, changes: dict) -> None:
+    if bot.account_id is not None:  # system bots (Platform API) belong to no account's log
+        audit(bot.account_id, actor, action, bot, changes)
+
+
+@transaction.atomic
+def create_agent_bot(account: Account | None, *, actor, name: str, description: str = "", outgoing_url: str = "",
+                     bot_config: dict | None = None) -> AgentBot:
+    """Add a webhook bot to the account (None: a system bot); its token is created on first use."""
+    _check_bot(name, outgoing_url)
+    bot = AgentBot.objects.create(account=account, name=name.strip(), description=description,
+                                  outgoing_url=outgoing_url, bot_config=bot_config or {})
+    _audit_bot(bot, actor, "create", {"name": bot.name})
+    return bot
+
+
+@transaction.atomic
+def update_agent_bot(bot: AgentBot, *, actor, **changes) -> AgentBot:
+    """Change a bot's name, description, outgoing_url or bot_config."""
+    for key in ("name", "description", "outgoing_url", "bot_config"):
+        if changes.get(key) is not None:
+            setattr(bot, key, changes[key])
+    _check_bot(bot.name, bot.outgoing_url)
+    bot.save()
+    _audit_bot(bot, actor, "update", {k: v for k, v in changes.items() if v is not None})
+    return bot
+
+
+@transaction.atomic
+def delete_agent_bot(bot: AgentBot, *, actor) -> None:
+    """Delete a bot: its inboxes stop using it and its token stops working."""
+    from autonomia.models import AccessToken, PlatformAppPermissible
+
+    AccessToken.objects.filter(owner_type="AgentBot", owner_id=bot.pk).delete()
+    PlatformAppPermissible.objects.filter(permissible_type="AgentBot", permissible_id=bot.pk).delete()
+    _audit_bot(bot, actor, "destroy", {"name": bot.name})
+    bot.delete()

@@ -65,7 +65,18 @@ def account_objects(account, admin, agent, inbox, contact, conversation):
         "canned_id": CannedResponse.objects.create(account=account, short_code="oi", content="Olá!").pk,
         "team_id": Team.objects.create(account=account, name="Suporte").pk,
         "membership_id": AccountUser.objects.get(account=account, user=agent).pk,
+        **_webhook_objects(account),
     }
+
+
+def _webhook_objects(account) -> dict:
+    from automations.models import Webhook, WebhookDelivery
+
+    webhook = Webhook.objects.create(account=account, url="https://hooks.example.com/in", name="CRM")
+    delivery = WebhookDelivery.objects.create(account=account, webhook=webhook, target_url=webhook.url,
+                                              event="message_created", payload={"event": "message_created"},
+                                              status=WebhookDelivery.Status.SUCCEEDED)
+    return {"webhook_id": webhook.pk, "delivery_id": delivery.pk}
 
 
 def test_the_app_has_account_routes():
