@@ -210,11 +210,13 @@ def url_name(file_name) -> str:
     return (str(file_name or "").replace("/", "_").replace("\\", "_").strip() or "file")[:200]
 
 
-@register.simple_tag
-def unread_notifications(account_user) -> int:
-    """The bell count for base.html (one query; 0 outside an account)."""
+@register.simple_tag(takes_context=True)
+def unread_notifications(context, account_user) -> int:
+    """The bell count for base.html: the view's own count when it has one, else one query (0 outside an account)."""
     if account_user is None:
         return 0
+    if context.get("unread_notifications") is not None:
+        return context["unread_notifications"]
     from conversations.queries import unread_notification_count
 
     return unread_notification_count(account_user)

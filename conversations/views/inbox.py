@@ -40,7 +40,6 @@ from conversations.queries import (
     previous_conversations,
     recent_notifications,
     search_canned_responses,
-    sidebar_counts,
     thread_messages,
     unread_notification_count,
     visible_conversations,
@@ -73,14 +72,19 @@ def _with_labels(conversations, colors: dict):
     return conversations
 
 
-def _list_context(account_user, filters: ConversationFilter) -> dict:
+def _lookups(account_user) -> dict:
+    """Labels, inboxes and teams the list and the folders both show (loaded once per page)."""
+    return {"labels": list(visible_labels(account_user.account_id)), "inboxes": list(visible_inboxes(account_user)),
+            "teams": list(visible_teams(account_user.account))}
+
+
+def _list_context(account_user, filters: ConversationFilter, lookups: dict | None = None) -> dict:
     """Rows, counts and filter options of the list, in a fixed number of queries."""
     page = conversation_page(account_user, filters)
-    labels = list(visible_labels(account_user.account_id))
-    inboxes = list(visible_inboxes(account_user))
-    teams = list(visible_teams(account_user.account))
-    _with_labels(page.conversations, _label_colors(labels))
-    return {"page": page, "filters": filters, "labels": labels, "inboxes": inboxes, "teams": teams,
+    lookups = lookups or _lookups(account_user)
+    inboxes, teams = lookups["inboxes"], lookups["teams"]
+    _with_labels(page.conversations, _label_colors(lookups["labels"]))
+    return {"page": page, "filters": filters, **lookups,
             "members": list(account_members(account_user.account)),
             "title": _list_title(filters, inboxes, teams),
             "snooze_choices": SNOOZE_CHOICES}
@@ -100,18 +104,19 @@ def _list_title(f: ConversationFilter, inboxes, teams) -> str:
     return _("Conversations")
 
 
-def _folders_context(account_user, filters: ConversationFilter) -> dict:
-    labels = [label for label in visible_labels(account_user.account_id) if label.show_on_sidebar]
-    return {"filters": filters, "folder_counts": folder_counts(account_user),
-            "sidebar": sidebar_counts(account_user),
-            "folder_inboxes": list(visible_inboxes(account_user)),
-            "folder_teams": list(visible_teams(account_user.account)), "folder_labels": labels}
+def _folders_context(account_user, filters: ConversationFilter, lookups: dict | None = None) -> dict:
+    lookups = lookups or _lookups(account_user)
+    counts = folder_counts(account_user)
+    return {"filters": filters, "folder_counts": counts, "sidebar": counts["folders"],
+            "folder_inboxes": lookups["inboxes"], "folder_teams": lookups["teams"],
+            "folder_labels": [label for label in lookups["labels"] if label.show_on_sidebar]}
 
 
 def _page_context(request) -> dict:
     filters = ConversationFilter.from_params(request.GET)
     au = request.account_user
-    return {**_folders_context(au, filters), **_list_context(au, filters),
+    lookups = _lookups(au)
+    return {**_folders_context(au, filters, lookups), **_list_context(au, filters, lookups),
             "unread_notifications": unread_notification_count(au)}
 
 
