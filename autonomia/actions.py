@@ -164,14 +164,7 @@ def remove_agent(membership: AccountUser, *, actor: User) -> None:
     """Remove a person from the account: their inboxes, teams and open sockets go too."""
     if membership.user_id == actor.pk:
         raise DomainError(_("You cannot remove yourself."))
-    from inboxes.models import InboxMember
-
-    InboxMember.objects.filter(user_id=membership.user_id, inbox__account_id=membership.account_id).delete()
-    TeamMember.objects.filter(user_id=membership.user_id, team__account_id=membership.account_id).delete()
-    audit(membership.account_id, actor, "destroy", membership, {"user_id": membership.user_id})
-    realtime.broadcast_on_commit([realtime.user_group(membership.user_id)],
-                                 {"type": "access.changed", "account_id": membership.account_id})
-    membership.delete()
+    remove_account_user(membership, actor=actor)
 
 
 @transaction.atomic
@@ -381,7 +374,7 @@ def set_account_user(account: Account, *, actor, user: User, role: int) -> Accou
 
 @transaction.atomic
 def remove_account_user(membership: AccountUser, *, actor) -> None:
-    """Remove a membership (Platform API): the user's inboxes and teams in the account go too."""
+    """Remove a membership (Platform API, and agents removed in settings): inboxes, teams and open sockets go too."""
     from inboxes.models import InboxMember
 
     InboxMember.objects.filter(user_id=membership.user_id, inbox__account_id=membership.account_id).delete()

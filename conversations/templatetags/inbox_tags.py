@@ -1,6 +1,7 @@
 """Template helpers for the agent UI: icons, avatar hues, compact times, message rendering, filter links."""
 
 import datetime as dt
+import functools
 import re
 import zlib
 from urllib.parse import urlencode
@@ -109,8 +110,12 @@ CHANNEL_ICONS = {
 
 
 @register.simple_tag
+@functools.lru_cache(maxsize=512)
 def icon(name: str, size: int = 16, css: str = "") -> str:
-    """An inline SVG icon (decorative: hidden from screen readers; label the control instead)."""
+    """An inline SVG icon (decorative: hidden from screen readers; label the control instead).
+
+    Cached: a list page draws the same few icons hundreds of times.
+    """
     body = ICONS.get(name, ICONS["message-circle"])
     return format_html(
         '<svg class="icon {}" width="{}" height="{}" viewBox="0 0 24 24" fill="none" stroke="currentColor" '
