@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from automations import api
+from automations import api, api_webhooks
 
 urlpatterns = [
     path("canned_responses", api.canned_responses),
@@ -13,4 +13,6 @@ urlpatterns = [
     path("custom_attribute_definitions/<int:definition_id>", api.custom_attribute_definition_detail),
     path("custom_filters", api.custom_filters),
     path("custom_filters/<int:filter_id>", api.custom_filter_detail),
+    path("webhooks", api_webhooks.webhooks_view),
+    path("webhooks/<int:webhook_id>", api_webhooks.webhook_detail),
 ]

@@ -9,6 +9,7 @@ wake-up, capped below the broker's visibility timeout, and the beat sweeper catc
 import datetime as dt
 import logging
 import random
+import threading
 import time
 
 import requests
@@ -125,6 +126,24 @@ def _current_target(delivery: WebhookDelivery) -> tuple[str, str] | str:
     return bot.outgoing_url, str((bot.bot_config or {}).get("secret") or "")
 
 
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """One keep-alive session per worker thread: a new connection per delivery was most of a delivery's cost.
+
+    The guarded adapter checks the peer address when a connection opens, so reused connections stay checked.
+    """
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = requests.Session()
+        session.trust_env = False  # no proxy from the environment: the peer check must see the real host
+        session.mount("http://", GuardedAdapter())
+        session.mount("https://", GuardedAdapter())
+        _local.session = session
+    return session
+
+
 def _post(delivery: WebhookDelivery, url: str, secret: str):
     """POST the payload once, never following redirects. Returns (status code, error, latency ms, retry-after)."""
     body = encode_body(delivery.payload)
@@ -132,12 +151,8 @@ def _post(delivery: WebhookDelivery, url: str, secret: str):
     started = time.monotonic()
     try:
         check_url(url)
-        with requests.Session() as session:
-            session.trust_env = False  # no proxy from the environment: the peer check must see the real host
-            session.mount("http://", GuardedAdapter())
-            session.mount("https://", GuardedAdapter())
-            response = session.post(url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT,
-                                    allow_redirects=False)
+        response = _session().post(url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT,
+                                   allow_redirects=False)
     except UnsafeURL as error:
         return None, error, None, None
     except requests.Timeout:

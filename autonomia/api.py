@@ -140,6 +140,32 @@ def _parse_body(request: HttpRequest) -> dict:
     return data
 
 
+def _has_bad_text(value) -> bool:
+    """NUL characters and lone surrogates: PostgreSQL cannot store them (text or jsonb), so they would 500."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_bad_text(k) or _has_bad_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_bad_text(v) for v in value)
+    return False
+
+
+def _reject_bad_text(request: HttpRequest) -> None:
+    """422 naming the fields (body or query) whose text holds NUL characters or invalid Unicode."""
+    bad = [key for key, value in request.data.items() if _has_bad_text(key) or _has_bad_text(value)]
+    bad += [key for key, values in request.GET.lists() if _has_bad_text(key) or _has_bad_text(values)]
+    if bad:
+        raise unprocessable("Text must not contain NUL characters or invalid Unicode",
+                            ["".join(c for c in key if c.isprintable()) for key in bad])
+
+
 def _rate_limit(request: HttpRequest, key: str) -> None:
     if not settings.RATELIMIT_ENABLE:
         return
@@ -190,6 +216,7 @@ def api_view(methods: Iterable[str], *, bot_allowed: bool = False, account: bool
                     request.account_user, request.account, request.api_actor = None, None, owner
                     request.user = owner
                 request.data = _parse_body(request)
+                _reject_bad_text(request)
                 return render(view(request, *args, **kwargs))
             except ApiError as error:
                 response = JsonResponse(error.body, status=error.status)

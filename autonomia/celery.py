@@ -14,6 +14,8 @@ app.autodiscover_tasks()
 app.conf.task_routes = {
     "inboxes.*": {"queue": "ingest"},
     "reports.*": {"queue": "bulk"},
+    # Outbound HTTP waits on other people's servers: its own queue, served by a threaded worker.
+    "automations.tasks.deliver_webhook": {"queue": "webhooks"},
 }
 
 BEAT_SCHEDULE = {

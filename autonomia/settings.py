@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "drf_spectacular_sidecar",  # Swagger UI files for /api/docs/ (served locally, no CDN)
     "channels",
     "autonomia",
     "inboxes",

@@ -1,8 +1,8 @@
 """Contract tests through a real uvicorn server: Evolution API's Chatwoot bridge (channels.md §2.4) and the
 `api_access_token` header spelling, which Django's test Client cannot reproduce (channels.md §0).
 
-Rows 1–2 (inboxes) and 14 (the public API's update_last_seen) of the bridge's table are served by other
-modules and tested there; this module replays rows 3–13 in the bridge's order, with its exact bodies.
+This module replays the bridge's whole table (rows 1–14) in its order, with its exact bodies: the inbox
+lookup/auto-creation (1–2), contacts and conversations (3–13), and the public API's update_last_seen (14).
 """
 
 import json
@@ -12,6 +12,7 @@ import requests
 
 from contacts.models import Contact, ContactInbox
 from conversations.models import Attachment, Conversation, Message
+from inboxes.models import Inbox
 from tests.api.test_messages_api import png_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,10 +50,28 @@ def test_manual_api_key_example_through_uvicorn(live_server_asgi, tokens, inbox,
     assert response.json()["messages"][0]["content"] == "Olá, preciso de ajuda com meu pedido #12345"
 
 
-def test_evolution_bridge_sequence(live_api, tokens, account, inbox):
+def test_evolution_bridge_sequence(live_api, tokens, account):
     token = tokens["admin"]
     call = lambda method, path, body=None: live_api(
         method, path, headers=sdk_headers(token), data=json.dumps(body) if body is not None else None)
+
+    # 1. GET inboxes, matched on name == nameInbox: not there yet
+    response = call("GET", "inboxes")
+    assert response.status_code == 200 and "evolution-shop1" not in [i["name"] for i in response.json()["payload"]]
+
+    # 2. autoCreate: POST inboxes/ (trailing slash) with an API channel and the bridge's webhook_url
+    webhook_url = "http://evolution.invalid:8080/chatwoot/webhook/shop1"
+    response = call("POST", "inboxes/", {"name": "evolution-shop1",
+                                         "channel": {"type": "api", "webhook_url": webhook_url}})
+    assert response.status_code == 200, response.text
+    inbox_id = response.json()["id"]
+    assert type(inbox_id) is int
+    # 1 again: found by name, with its id and inbox_identifier
+    listed = [i for i in call("GET", "inboxes").json()["payload"] if i["name"] == "evolution-shop1"]
+    assert [(i["id"], i["webhook_url"]) for i in listed] == [(inbox_id, webhook_url)]
+    inbox = Inbox.objects.select_related("api_channel").get(pk=inbox_id, account=account)
+    inbox_identifier = listed[0]["inbox_identifier"]
+    assert inbox_identifier == inbox.api_channel.identifier
 
     # 3. contacts/filter: no '+', both Brazilian variants, query_operator OR / null
     phone_filter = {"payload": [
@@ -167,3 +186,14 @@ def test_evolution_bridge_sequence(live_api, tokens, account, inbox):
         "content": "foto", "message_type": "incoming", "source_id": "WAID:3EB0FFFF"})
     assert again.json()["id"] == media["id"]
     assert Message.objects.filter(source_id="WAID:3EB0FFFF").count() == 1
+
+    # 14. the public API's update_last_seen (an outgoing message was READ on WhatsApp): no token
+    public = (f"{live_api.base}/public/api/v1/inboxes/{inbox_identifier}/contacts/"
+              f"{contact_inbox.source_id}/conversations/{display_id}/update_last_seen")
+    assert stored.contact_last_seen_at is None
+    response = requests.post(public, timeout=20, headers={"Content-Type": "application/json"})
+    assert response.status_code == 200, response.text
+    stored.refresh_from_db()
+    assert stored.contact_last_seen_at is not None
+    assert call("GET", f"conversations/{display_id}").json()["contact_last_seen_at"] == int(
+        stored.contact_last_seen_at.timestamp())

@@ -498,7 +498,7 @@ def test_private_urls_are_refused_on_save(admin_client, account, url):
                                  {"url": url, "name": "interno", "subscriptions": ["message_created"]})
     assert response.status_code == 422
     html = response.content.decode()
-    assert "private or local network" in html or url == "http://0177.0.0.1/"  # that one fails URL syntax first
+    assert "rede privada ou local" in html or url == "http://0177.0.0.1/"  # that one fails URL syntax first
     assert f'value="{url}"' in html  # the input is kept
     assert not Webhook.objects.exists()
 
@@ -512,7 +512,7 @@ def test_private_urls_are_refused_at_delivery_without_a_request(receiver, accoun
     with django_capture_on_commit_callbacks(execute=True):
         actions.send_reply(conversation, actor=admin, content="oi")
     delivery = WebhookDelivery.objects.get(webhook=hook)
-    assert delivery.status == "gave_up" and "private" in delivery.last_error
+    assert delivery.status == "gave_up" and "rede privada" in delivery.last_error
     assert receiver.requests == []
 
 

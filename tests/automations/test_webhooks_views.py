@@ -71,10 +71,10 @@ def test_form_errors_keep_the_input(allow_private, admin_client, account):
     html = response.content.decode()
     assert response.status_code == 422
     assert 'value="http://127.0.0.1:9/taken"' in html and 'value="Meu nome"' in html
-    assert "Choose at least one event." in html
+    assert "Escolha pelo menos um evento." in html
     response = admin_client.post(base(account) + "new/", {"url": "http://127.0.0.1:9/taken", "name": "Meu nome",
                                                           "subscriptions": ["message_created"]})
-    assert response.status_code == 422 and "Another webhook already uses this URL." in response.content.decode()
+    assert response.status_code == 422 and "Outro webhook já usa esta URL." in response.content.decode()
     assert Webhook.objects.count() == 1
 
 
