@@ -114,3 +114,9 @@ class LiveApi:
 @pytest.fixture
 def live_api(live_server_asgi, account, tokens):
     return LiveApi(live_server_asgi.url, account.pk, tokens["admin"])
+
+
+@pytest.fixture
+def base(account):
+    """The account's API prefix."""
+    return f"/api/v1/accounts/{account.pk}"

@@ -1,21 +1,13 @@
 """Platform API (/platform/api/v1): an installer provisions accounts, users and memberships it owns."""
 
-import json
-
 import pytest
 from django.test import Client
 
 from autonomia.models import Account, AccountUser, PlatformApp, PlatformAppPermissible, User
 from autonomia.queries import api_token_for
+from tests.api.client import call_with_token as call
 
 P = "/platform/api/v1"
-
-
-def call(token: str, method: str, path: str, body=None, *, bearer: bool = False, raw: str | None = None):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if bearer else {"HTTP_API_ACCESS_TOKEN": token}
-    data = raw if raw is not None else (json.dumps(body) if body is not None else None)
-    kwargs = {"data": data, "content_type": "application/json"} if data is not None else {}
-    return getattr(Client(), method.lower())(path, **kwargs, **headers)
 
 
 @pytest.fixture

@@ -1,26 +1,10 @@
 """Canned responses, labels, custom attribute definitions and custom filters endpoints."""
 
-import json
-
 import pytest
-from django.test import Client
 
-from autonomia.queries import api_token_for
 from automations.models import CannedResponse, CustomAttributeDefinition, CustomFilter
 from conversations.models import Label
-
-
-def call(user, method: str, path: str, body=None, *, bearer: bool = False, raw: str | None = None):
-    token = api_token_for("User", user.pk)
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if bearer else {"HTTP_API_ACCESS_TOKEN": token}
-    data = raw if raw is not None else (json.dumps(body) if body is not None else None)
-    kwargs = {"data": data, "content_type": "application/json"} if data is not None else {}
-    return getattr(Client(), method.lower())(path, **kwargs, **headers)
-
-
-@pytest.fixture
-def base(account):
-    return f"/api/v1/accounts/{account.pk}"
+from tests.api.client import call
 
 
 @pytest.fixture
