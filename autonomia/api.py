@@ -46,14 +46,11 @@ def unprocessable(message: str, attributes: Iterable[str] = ()) -> ApiError:
 
 def request_token(request: HttpRequest) -> str:
     """The token from `api_access_token` (any spelling the server stack keeps), `API-Key` (the administrator's
-    manual, §9.4) or `Authorization: Bearer`."""
+    manual, §9.4) or `Authorization: Bearer`. Never from the query string: URLs end up in access logs."""
     for key in ("api-access-token", "api_access_token", "api-key"):
         value = request.headers.get(key)
         if value:
             return value.strip()
-    value = request.META.get("HTTP_API_ACCESS_TOKEN") or request.GET.get("api_access_token") or ""
-    if value:
-        return value.strip()
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()

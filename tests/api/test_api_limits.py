@@ -134,3 +134,15 @@ def test_live_rate_limit_429(limited_server, account, tokens, conversation):
     assert live("GET", path, headers={"Authorization": f"Bearer {tokens['admin']}"}).status_code == 429
     assert live("GET", path, headers={"api_access_token": tokens["agent"]}).status_code == 200
     assert requests.get(f"{limited_server.url}/healthz", timeout=10).status_code == 200
+
+
+def test_a_token_in_the_query_string_is_not_accepted(admin, account):
+    """Tokens travel in headers only: a URL with a token would leave it in every access log."""
+    from django.test import Client
+
+    from autonomia.queries import api_token_for
+
+    token = api_token_for("User", admin.pk)
+    url = f"/api/v1/accounts/{account.pk}/conversations"
+    assert Client().get(url, {"api_access_token": token}).status_code == 401
+    assert Client().get(url, HTTP_API_ACCESS_TOKEN=token).status_code == 200
