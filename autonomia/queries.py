@@ -9,10 +9,14 @@ from autonomia.models import Account, AccountUser, AccessToken, Team, User
 
 def access_account_user(user: User, account_id: int) -> AccountUser:
     """The user's membership in the account, or 404 (also for inactive users and accounts)."""
+    from conversations.queries import unread_notifications_subquery
+
     if not user.is_authenticated or not user.is_active:
         raise Http404
     try:
-        return AccountUser.objects.select_related("account", "user").get(
+        # The bell count of base.html rides along: every page shows it, so it costs no query of its own.
+        return AccountUser.objects.select_related("account", "user").annotate(
+            unread_notifications=unread_notifications_subquery()).get(
             user=user, account_id=account_id, account__status=Account.Status.ACTIVE
         )
     except AccountUser.DoesNotExist:

@@ -145,17 +145,21 @@ MARKDOWN_MARKS = re.compile(r"(\*\*|__|~~|`+|^\s*(?:>|[-*+]|\d+\.)\s+)", re.MULT
 
 
 @register.filter
-def preview(text) -> str:
-    """Plain one-line preview of a message: mentions as @Name, the commonest Markdown marks dropped."""
-    return " ".join(MARKDOWN_MARKS.sub("", mention_text(text)).split())
+def preview(text, limit: int | None = None) -> str:
+    """Plain one-line preview of a message: mentions as @Name, the commonest Markdown marks dropped.
+
+    With `limit`, cut to that many characters with an ellipsis (like truncatechars, without its cost).
+    """
+    text = " ".join(MARKDOWN_MARKS.sub("", mention_text(text)).split())
+    return text if limit is None or len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 @register.filter
-def short_time(value) -> str:
+def short_time(value, now=None) -> str:
     """Compact relative time for list rows: now, 5m, 3h, 2d, then a date."""
     if not value:
         return ""
-    seconds = (timezone.now() - value).total_seconds()
+    seconds = ((now or timezone.now()) - value).total_seconds()
     if seconds < 60:
         return _("now")
     if seconds < 3600:
@@ -222,6 +226,8 @@ def unread_notifications(context, account_user) -> int:
         return 0
     if context.get("unread_notifications") is not None:
         return context["unread_notifications"]
+    if getattr(account_user, "unread_notifications", None) is not None:  # loaded with the membership
+        return account_user.unread_notifications
     from conversations.queries import unread_notification_count
 
     return unread_notification_count(account_user)

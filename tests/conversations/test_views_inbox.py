@@ -125,6 +125,27 @@ def test_the_list_uses_a_constant_number_of_queries(admin_client, account, inbox
     assert large <= 12
 
 
+def test_the_full_inbox_page_uses_at_most_12_queries_whatever_the_rows(admin_client, account, inbox, admin, agent):
+    """Folders with counts, the list, the bell (loaded with the membership) and the session: 12 at most."""
+    label = Label.objects.create(account=account, title="vip", color="#ff0000", show_on_sidebar=True)
+    factories.make_conversation(inbox)  # a first one, so the notification below has a conversation
+    Notification.objects.create(user=admin, account=account, conversation=Conversation.objects.first(),
+                                notification_type=Notification.Type.CONVERSATION_ASSIGNMENT)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            response = admin_client.get(url("inbox", account))
+        assert response.status_code == 200
+        assert 'id="bell-count">1<' in response.content.decode()  # the unread notification is counted
+        return len(ctx.captured_queries)
+
+    small = count()
+    for i in range(30):
+        c = factories.make_conversation(inbox, assignee=agent if i % 2 else None)
+        ConversationLabel.objects.create(conversation=c, title=label.title)
+    assert count() == small <= 12
+
+
 # --- replies ------------------------------------------------------------------------------------------
 
 def test_reply_is_stored_and_returned_as_the_message_partial(agent_client, agent, conversation):
