@@ -15,12 +15,23 @@ from django.urls import path  # noqa: E402
 from autonomia.consumers import AgentConsumer  # noqa: E402
 from autonomia.embedded import with_embedded_scheduler  # noqa: E402
 from autonomia.middleware import restore_underscore_headers  # noqa: E402
+from inboxes.consumers_widget import WidgetConsumer  # noqa: E402
 
 websocket_urlpatterns = [
     path("ws/accounts/<int:account_id>/", AgentConsumer.as_asgi()),
 ]
 
+agent_websockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+# The website widget's socket is opened from customers' sites: it checks the widget's allowed domains itself.
+widget_websockets = URLRouter([path("ws/widget/", WidgetConsumer.as_asgi())])
+
+
+async def websockets(scope, receive, send):
+    app = widget_websockets if scope["path"] == "/ws/widget/" else agent_websockets
+    return await app(scope, receive, send)
+
+
 application = restore_underscore_headers(with_embedded_scheduler(ProtocolTypeRouter({
     "http": django_asgi_app,
-    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    "websocket": websockets,
 })))

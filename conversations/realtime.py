@@ -12,6 +12,20 @@ def conversation_changed(conversation: Conversation, *, kind: str = "updated") -
         {"type": "conversation.changed", "kind": kind, "account_id": conversation.account_id,
          "conversation_id": conversation.pk, "display_id": conversation.display_id},
     )
+    _to_contact(conversation, {"type": "widget.conversation", "conversation_id": conversation.pk,
+                               "status": conversation.status_name})
+
+
+def _to_contact(conversation: Conversation, event: dict) -> None:
+    """The customer's own sockets (website widget): only what a contact may see; the consumer re-checks."""
+    if conversation.contact_inbox_id:
+        realtime.broadcast_on_commit([realtime.contact_inbox_group(conversation.contact_inbox_id)], event)
+
+
+def _message_to_contact(message: Message, kind: str) -> None:
+    if not message.private and message.message_type != Message.MessageType.ACTIVITY:
+        _to_contact(message.conversation, {"type": "widget.message", "event": kind,
+                                           "conversation_id": message.conversation_id, "message_id": message.pk})
 
 
 def message_created(message: Message) -> None:
@@ -21,6 +35,7 @@ def message_created(message: Message) -> None:
         {"type": "message.created", "account_id": message.account_id,
          "conversation_id": message.conversation_id, "message_id": message.pk},
     )
+    _message_to_contact(message, "message.created")
 
 
 def message_updated(message: Message) -> None:
@@ -30,6 +45,7 @@ def message_updated(message: Message) -> None:
         {"type": "message.updated", "account_id": message.account_id,
          "conversation_id": message.conversation_id, "message_id": message.pk},
     )
+    _message_to_contact(message, "message.updated")
 
 
 def typing_changed(conversation: Conversation, *, user_id: int, name: str, on: bool, is_private: bool) -> None:
@@ -39,6 +55,8 @@ def typing_changed(conversation: Conversation, *, user_id: int, name: str, on: b
         {"type": "conversation.typing", "account_id": conversation.account_id, "conversation_id": conversation.pk,
          "user_id": user_id, "name": name, "on": on, "is_private": is_private},
     )
+    if user_id and not is_private:  # an agent's public typing (the contact's own, user id 0, is not echoed)
+        _to_contact(conversation, {"type": "widget.typing", "conversation_id": conversation.pk, "on": on})
 
 
 def notification_created(account_id: int, user_id: int, notification_id: int) -> None:

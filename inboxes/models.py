@@ -168,3 +168,54 @@ class AgentBotInbox(models.Model):
     inbox = models.OneToOneField(Inbox, on_delete=models.CASCADE, related_name="agent_bot_inbox")
     agent_bot = models.ForeignKey(AgentBot, on_delete=models.CASCADE, related_name="agent_bot_inboxes")
     status = models.IntegerField(choices=Status.choices, default=Status.ACTIVE)
+
+
+def new_website_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class WebWidgetChannel(models.Model):
+    """Chatwoot's Channel::WebWidget: the chat bubble a business embeds on its website."""
+
+    class ReplyTime(models.TextChoices):
+        FEW_MINUTES = "in_a_few_minutes", _("In a few minutes")
+        FEW_HOURS = "in_a_few_hours", _("In a few hours")
+        A_DAY = "in_a_day", _("In a day")
+
+    class Position(models.TextChoices):
+        RIGHT = "right", _("Right")
+        LEFT = "left", _("Left")
+
+    inbox = models.OneToOneField(Inbox, on_delete=models.CASCADE, related_name="web_widget")
+    website_token = models.CharField(max_length=64, unique=True, default=new_website_token)
+    website_url = models.URLField(blank=True)
+    allowed_domains = models.TextField(blank=True)  # one host pattern per line; empty: any site may embed
+    widget_color = models.CharField(max_length=7, default="#1f93ff")
+    welcome_title = models.CharField(max_length=255, blank=True)
+    welcome_tagline = models.CharField(max_length=255, blank=True)
+    reply_time = models.CharField(max_length=20, choices=ReplyTime.choices, default=ReplyTime.FEW_MINUTES)
+    position = models.CharField(max_length=5, choices=Position.choices, default=Position.RIGHT)
+    launcher_title = models.CharField(max_length=100, blank=True)
+    pre_chat_form_enabled = models.BooleanField(default=False)
+    # {"pre_chat_message": str, "pre_chat_fields": [{name, label, type, field_type, required, enabled, regex}]}
+    pre_chat_form_options = models.JSONField(default=dict, blank=True)
+    feature_flags = models.JSONField(default=dict, blank=True)  # {"attachments", "emoji_picker", "end_conversation"}
+    continuity_via_email = models.BooleanField(default=True)
+    hmac_token = models.CharField(max_length=64, default=new_secret)
+    hmac_mandatory = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def flag(self, name: str) -> bool:
+        """A feature flag; attachments, emoji and end-conversation default to on, as in Chatwoot."""
+        return bool(self.feature_flags.get(name, True))
+
+    @property
+    def domain_patterns(self) -> list[str]:
+        """The allowed host patterns ("loja.com.br", "*.loja.com.br"), lower-case, without scheme or path."""
+        patterns = []
+        for raw in self.allowed_domains.replace(",", "\n").splitlines():
+            host = raw.strip().lower().split("://")[-1].split("/")[0]
+            if host:
+                patterns.append(host)
+        return patterns

@@ -23,9 +23,9 @@ from inboxes.queries import access_inbox, inbox_list_rows, inbox_member_ids
 CHANNELS = [
     {"key": "api", "name": "API", "available": True,
      "description": gettext_lazy("Connect any system through Autonomia's Chatwoot-compatible API and webhooks.")},
-    {"key": "webwidget", "name": gettext_lazy("Website"), "available": False,
+    {"key": "webwidget", "name": gettext_lazy("Website"), "available": True,
      "description": gettext_lazy("A chat bubble on your website.")},
-    {"key": "whatsapp", "name": "WhatsApp", "available": False,
+    {"key": "whatsapp", "name": "WhatsApp", "available": True,
      "description": gettext_lazy("WhatsApp Cloud API or Evolution API.")},
     {"key": "email", "name": gettext_lazy("Email"), "available": False,
      "description": gettext_lazy("Turn emails into conversations.")},
@@ -62,6 +62,12 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
 
 @admin_view
 def inbox_new(request: HttpRequest) -> HttpResponse:
+    if (request.POST.get("channel") or request.GET.get("channel")) == "webwidget":
+        from inboxes.widget_settings import new_website_inbox
+
+        return new_website_inbox(request)
+    if (request.POST.get("channel") or request.GET.get("channel")) == "whatsapp":
+        return redirect("whatsapp:new", account_id=request.account.pk)  # inboxes/providers/whatsapp/views.py
     if (request.POST.get("channel") or request.GET.get("channel")) != "api":
         return render(request, "settings/inboxes/new.html", {"channels": CHANNELS})
     form = InboxNewForm(request.POST or None, memberships=account_members(request.account))
