@@ -31,5 +31,9 @@ BEAT_SCHEDULE = {
         "task": "automations.tasks.retry_webhook_deliveries_task",
         "schedule": 60.0,
     },
+    "sweep-whatsapp-events": {  # WhatsApp webhook events stored while Redis or the workers were down
+        "task": "inboxes.providers.whatsapp.tasks.sweep_whatsapp_events_task",
+        "schedule": 30.0,
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
