@@ -1,0 +1,10 @@
+from django.urls import path
+
+from automations.assistant import views
+
+app_name = "assistant"
+
+urlpatterns = [
+    path("settings/inboxes/<int:inbox_id>/assistant/", views.assistant_settings, name="settings"),
+    path("assistant/report/", views.assistant_report, name="report"),
+]
