@@ -14,16 +14,17 @@ from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from autonomia.api import ApiError, api_view, epoch, int_param, page_param, unprocessable
+from autonomia.api import (ApiError, api_view, epoch, int_param, page_param, require_administrator, str_param,
+                           unprocessable)
 from autonomia.models import Account, AccountUser, Team, User
 from contacts.actions import get_or_create_contact_inbox
 from contacts.models import Contact, ContactInbox
 from conversations import actions
 from conversations.forms import PRIORITY_VALUES, STATUS_VALUES
 from conversations.models import Attachment, Conversation, ConversationParticipant, Message
-from conversations.queries import (ConversationFilter, FilterError, access_api_conversation, attach_senders,
-                                   conversation_page, filter_conversations, list_rows,
-                                   prepare_api_conversations, visible_conversations)
+from conversations.queries import (ConversationFilter, ConversationPage, FilterError, access_api_conversation,
+                                   api_conversation_page, attach_senders, conversation_page, filter_conversations,
+                                   list_rows, prepare_api_conversations, visible_conversations)
 from conversations.serializers import (ATTACHMENT_SALT, agent_json, attachment_json, conversation_json,
                                        sender_json)
 from inboxes.models import AgentBot, AgentBotInbox, Inbox, InboxMember
@@ -103,13 +104,27 @@ def ids_param(request, name: str) -> list[int]:
         raise unprocessable(f"{name} must be a list of integers", [name]) from None
 
 
-def page_json(request, f: ConversationFilter) -> dict:
-    page = conversation_page(request.account_user, f)
-    rows = prepare_api_conversations(page.conversations)
+def list_page(request, f: ConversationFilter) -> ConversationPage:
+    """The list's page; Chatwoot's `q` (message text too), `source_id` and `updated_within` take the API path."""
+    source_id = str_param(request.GET, "source_id") or None
+    updated_within = int_param(request.GET, "updated_within")
+    if updated_within is not None and updated_within < 0:
+        raise unprocessable("updated_within must be a number of seconds", ["updated_within"])
+    if f.q or source_id is not None or updated_within is not None:
+        return api_conversation_page(request.account_user, f, source_id=source_id, updated_within=updated_within)
+    return conversation_page(request.account_user, f)
+
+
+def counts_json(page: ConversationPage) -> dict:
     counts = page.counts
-    return {"data": {"meta": {"mine_count": counts["mine"], "assigned_count": counts["assigned"],
-                              "unassigned_count": counts["unassigned"], "all_count": counts["all"]},
-                     "payload": [conversation_json(c) for c in rows]}}
+    return {"mine_count": counts["mine"], "assigned_count": counts["assigned"],
+            "unassigned_count": counts["unassigned"], "all_count": counts["all"]}
+
+
+def page_json(request, f: ConversationFilter) -> dict:
+    page = list_page(request, f)
+    rows = prepare_api_conversations(page.conversations)
+    return {"data": {"meta": counts_json(page), "payload": [conversation_json(c) for c in rows]}}
 
 
 def list_filter(request) -> ConversationFilter:
@@ -131,14 +146,12 @@ def conversations(request):
 
 @api_view(["GET"])
 def conversations_meta(request):
-    page = conversation_page(request.account_user, ConversationFilter.from_params(request.GET))
-    counts = page.counts
-    return {"meta": {"mine_count": counts["mine"], "assigned_count": counts["assigned"],
-                     "unassigned_count": counts["unassigned"], "all_count": counts["all"]}}
+    return {"meta": counts_json(list_page(request, list_filter(request)))}
 
 
 @api_view(["GET"])
 def conversations_search(request):
+    """`q` matches message text (3+ characters), the contact's name, email or phone, or the #number."""
     f = list_filter(request)
     if "status" not in request.GET:
         f.status = "all"
@@ -253,12 +266,16 @@ def create_conversation(request, data=None) -> dict:
 
 # --- One conversation ---------------------------------------------------------------------
 
-@api_view(["GET", "PATCH", "PUT"], bot_allowed=True)
+@api_view(["GET", "PATCH", "PUT", "DELETE"], bot_allowed=True)
 def conversation_detail(request, display_id):
-    """GET the conversation; PATCH changes only its priority (Chatwoot)."""
+    """GET the conversation; PATCH changes only its priority (Chatwoot); DELETE (administrators) removes it."""
     if request.method == "GET":
         members_only(request)
     conversation = get_conversation(request, display_id)
+    if request.method == "DELETE":
+        require_administrator(request)  # after the lookup: outside the inbox is 404, an agent inside 401
+        actions.delete_conversation(conversation, actor=request.api_actor)
+        return None
     if request.method != "GET" and "priority" in request.data:
         actions.change_priority(conversation, actor=request.api_actor,
                                 priority=parse_priority(request.data.get("priority")))

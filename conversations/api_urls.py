@@ -5,7 +5,7 @@ Every route answers with and without a trailing slash: Chatwoot clients use both
 
 from django.urls import path
 
-from conversations import api, api_messages
+from conversations import api, api_bulk, api_extra, api_messages
 
 C = "conversations/<int:display_id>/"
 
@@ -30,6 +30,11 @@ urlpatterns = [
     *both(C + "labels", api.labels),
     *both(C + "participants", api.participants),
     *both(C + "attachments", api.conversation_attachments),
+    *both(C + "mute", api_extra.mute),
+    *both(C + "unmute", api_extra.unmute),
+    *both(C + "transcript", api_extra.transcript),
+    *both(C + "draft_messages", api_extra.draft_messages),
+    *both("bulk_actions", api_bulk.bulk_actions_view),
     *both(C + "messages", api_messages.messages),
     *both(C + "messages/<int:message_id>", api_messages.message_detail),
     path("attachments/<str:token>/<str:name>", api.attachment_file, name="api-attachment-file"),
