@@ -6,12 +6,12 @@ the ones the member may see, and inboxes named in a request must be visible to t
 
 from django.http import Http404
 
-from autonomia.api import api_view, int_param, page_param, require_administrator, unprocessable
-from contacts import actions
+from autonomia.api import api_view, int_param, page_param, require_administrator, str_param, unprocessable
+from contacts import actions, queries
 from contacts.models import Contact, ContactNote
-from contacts.queries import (access_contact, contact_labels, filter_contacts, search_contacts,
+from contacts.queries import (access_contact, active_contacts, contact_labels, filter_contacts, search_contacts,
                               sorted_contacts, visible_contacts, with_contact_inboxes)
-from contacts.serializers import contact_inbox_json, contact_json, note_json
+from contacts.serializers import contact_inbox_json, contact_json, inbox_json, note_json
 from conversations.models import Conversation
 from conversations.queries import FilterError, list_rows, prepare_api_conversations, visible_conversations
 from conversations.serializers import conversation_json
@@ -26,7 +26,10 @@ def _page(request, qs) -> dict:
     page = page_param(request)
     include = request.GET.get("include_contact_inboxes", "true") != "false"
     rows = list((with_contact_inboxes(qs) if include else qs)[(page - 1) * PER_PAGE:page * PER_PAGE])
-    return {"meta": {"count": qs.count(), "current_page": page},
+    # A page that is not full ends the results: its count needs no second query (searches are often that).
+    last_page = 0 < len(rows) < PER_PAGE or (page == 1 and not rows)
+    count = (page - 1) * PER_PAGE + len(rows) if last_page else qs.count()
+    return {"meta": {"count": count, "current_page": page},
             "payload": [contact_json(c, contact_inboxes=c.contact_inboxes.all() if include else None)
                         for c in rows]}
 
@@ -83,22 +86,67 @@ def contacts(request):
 
 @api_view(["GET"])
 def contacts_search(request):
+    """Contacts whose name, email, phone (with or without '+') or identifier contains `q`."""
     q = (request.GET.get("q") or "").strip()[:200]
     qs = search_contacts(request.account_user, q)
-    if q:  # search_contacts matches name/email/phone/identifier; numbers also without '+'
-        qs = qs | visible_contacts(request.account_user).filter(phone_number__icontains=q.lstrip("+"))
     if request.GET.get("sort"):
         qs = sorted_contacts(qs, request.GET.get("sort"))
-    return _page(request, _labels_filter(request, qs.distinct()))
+    return _page(request, _labels_filter(request, qs))
+
+
+@api_view(["GET"])
+def contacts_active(request):
+    """Contacts active now (a message from them in the last few minutes: contacts.queries.active_contacts)."""
+    qs = active_contacts(request.account_user)
+    if request.GET.get("sort"):
+        qs = sorted_contacts(qs, request.GET.get("sort"))
+    return _page(request, _labels_filter(request, qs))
 
 
 @api_view(["POST"])
 def contacts_filter(request):
+    """Chatwoot's filter rows on standard keys and the account's contact custom attributes."""
     try:
-        qs = filter_contacts(visible_contacts(request.account_user), request.data.get("payload"))
+        qs = filter_contacts(visible_contacts(request.account_user), request.data.get("payload"),
+                             account_id=request.account.pk)
     except FilterError as error:
         raise unprocessable(error.message, [error.attribute]) from None
     return _page(request, sorted_contacts(qs, request.GET.get("sort")))
+
+
+@api_view(["POST"])
+def contacts_import(request):
+    """Administrators: multipart `import_file` (CSV), processed in the background; the body is empty."""
+    require_administrator(request)
+    upload = request.FILES.get("import_file")
+    if upload is None:
+        raise unprocessable("import_file is required (a CSV file)", ["import_file"])
+    actions.start_contact_import(request.account, actor=request.api_actor, import_file=upload)
+    return None
+
+
+def _column_names(data) -> list[str] | None:
+    value = data.get("column_names")
+    if value in (None, "", []):
+        return None
+    if isinstance(value, str):
+        value = [name.strip() for name in value.split(",") if name.strip()]
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise unprocessable("column_names must be a list of column names", ["column_names"])
+    return value
+
+
+@api_view(["POST"])
+def contacts_export(request):
+    """Administrators: a CSV of the contacts (`column_names`, optional filter `payload` or `label`) emailed to
+    the caller as a signed, expiring link; the body is empty."""
+    require_administrator(request)
+    payload = request.data.get("payload")
+    if payload not in (None, "", []) and not isinstance(payload, list):
+        raise unprocessable("payload must be a list of filter conditions", ["payload"])
+    actions.request_contact_export(request.account, actor=request.api_actor, column_names=_column_names(request.data),
+                                   payload=payload or None, label=str_param(request.data, "label"))
+    return None
 
 
 @api_view(["GET", "PUT", "PATCH", "DELETE"])
@@ -120,6 +168,14 @@ def contact_conversations(request, contact_id):
     ids = visible_conversations(request.account_user).filter(contact=contact).values("id")
     rows = list(list_rows(Conversation.objects.filter(id__in=ids)).order_by("-last_activity_at", "-id")[:100])
     return {"payload": [conversation_json(c) for c in prepare_api_conversations(rows)]}
+
+
+@api_view(["GET"])
+def contactable_inboxes(request, contact_id):
+    """The inboxes the member may use to start a conversation with the contact, each with its source_id."""
+    contact = access_contact(request.account_user, contact_id)
+    return {"payload": [{"source_id": source_id, "inbox": inbox_json(inbox)}
+                        for source_id, inbox in queries.contactable_inboxes(request.account_user, contact)]}
 
 
 @api_view(["POST"])

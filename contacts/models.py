@@ -48,6 +48,7 @@ class Contact(models.Model):
             models.UniqueConstraint(fields=["account", "identifier"], condition=Q(identifier__isnull=False),
                                     name="contact_identifier_unique"),
         ]
+        # Plus, on PostgreSQL only, pg_trgm GIN indexes for the search (migrations/0002_contact_search_trigram.py).
         indexes = [models.Index(fields=["account", "-last_activity_at"])]
 
     def __str__(self) -> str:
@@ -95,4 +96,44 @@ class ContactNote(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="notes")
     user = models.ForeignKey("autonomia.User", null=True, on_delete=models.SET_NULL, related_name="+")
     content = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class ContactImport(models.Model):
+    """An uploaded CSV of contacts (Chatwoot's DataImport), processed in the background in batches."""
+
+    class Status(models.IntegerChoices):
+        PENDING = 0, _("Pending")
+        PROCESSING = 1, _("Processing")
+        COMPLETED = 2, _("Completed")
+        FAILED = 3, _("Failed")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contact_imports")
+    user = models.ForeignKey("autonomia.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    import_file = models.FileField(upload_to="contact_imports/%Y/%m/")
+    status = models.IntegerField(choices=Status.choices, default=Status.PENDING)
+    total_records = models.PositiveIntegerField(default=0)
+    processed_records = models.PositiveIntegerField(default=0)  # rows done so far: a re-run resumes here
+    created_records = models.PositiveIntegerField(default=0)
+    updated_records = models.PositiveIntegerField(default=0)
+    failed_rows = models.JSONField(default=list, blank=True)  # rejected: [{"line", "message", "row": [[col, value]]}]
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class ContactExport(models.Model):
+    """A CSV of the account's contacts built in the background and offered through a signed, expiring link."""
+
+    class Status(models.IntegerChoices):
+        PENDING = 0, _("Pending")
+        READY = 1, _("Ready")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contact_exports")
+    user = models.ForeignKey("autonomia.User", on_delete=models.CASCADE, related_name="+")
+    column_names = models.JSONField(default=list)
+    query = models.JSONField(default=dict, blank=True)  # {"payload": filter rows, "label": title}
+    status = models.IntegerField(choices=Status.choices, default=Status.PENDING)
+    export_file = models.FileField(upload_to="contact_exports/%Y/%m/", blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

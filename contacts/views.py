@@ -1,7 +1,8 @@
 """The contact panel of the inbox: edit a contact's details and labels."""
 
+from django.http import FileResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from autonomia.actions import DomainError
 from autonomia.views import account_view
@@ -50,3 +51,17 @@ def contact_labels(request, contact_id):
                                                 initial={"labels": titles})}
     return render(request, f"{PANEL}#contact-labels", context, status=200 if form.is_valid() else 422)
 
+
+
+@account_view
+@require_GET
+def export_download(request, token):
+    """The CSV of a contacts export, by the signed link of its email; 410 once the link has expired."""
+    export = queries.access_contact_export(request.account_user, token)
+    if export is None:
+        return render(request, "contacts/export_expired.html", status=410)
+    response = FileResponse(export.export_file.open("rb"), as_attachment=True, content_type="text/csv",
+                            filename=f"contacts-{export.created_at:%Y-%m-%d}.csv")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

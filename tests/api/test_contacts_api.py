@@ -46,7 +46,7 @@ def test_list_constant_queries(api, account, inbox):
 
     make()
     few = count()
-    for _ in range(14):
+    for _ in range(13):  # 14 rows: still one page that is not full (a full page also counts the matches)
         make()
     assert count() == few
 
