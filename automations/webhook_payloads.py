@@ -203,6 +203,24 @@ def typing_event(event: str, conversation: Conversation, user, *, is_private: bo
             "conversation": conversation_data(conversation), "is_private": is_private}
 
 
+def load_inbox(inbox_id: int):
+    from inboxes.models import Inbox
+
+    return Inbox.objects.select_related("account").prefetch_related("working_hours").get(pk=inbox_id)
+
+
+def inbox_event(event: str, inbox, changes: dict | None = None) -> dict:
+    """inbox_created / inbox_updated: the inbox's REST JSON as agents see it (no hmac_token: webhook receivers
+    get no credentials) with Chatwoot's push_data times, + changed_attributes on update."""
+    from inboxes.serializers import inbox_json
+
+    data = {**inbox_json(inbox, administrator=False), "created_at": iso_ms(inbox.created_at),
+            "updated_at": iso_ms(inbox.updated_at), "event": event}
+    if event == "inbox_updated":
+        data["changed_attributes"] = changed_list(changes)
+    return data
+
+
 def webwidget_event(contact_inbox: ContactInbox, event_info: dict | None = None) -> dict:
     """ContactInbox#webhook_data + event_info (widget_language, browser_language, browser, referer, ...)."""
     conversation = (Conversation.objects.filter(contact_inbox=contact_inbox).order_by("-id")

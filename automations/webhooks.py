@@ -3,6 +3,7 @@
 `emit(event, **ids)` runs inside the action's transaction: it finds the targets (account webhooks subscribed
 to the event, the API inbox's webhook_url, the agent bot's outgoing_url), snapshots the Chatwoot payload into
 one WebhookDelivery row per target (a transactional outbox) and enqueues `deliver_webhook` after commit.
+Inbox events are emitted just after the commit instead (see inbox_created), as Chatwoot builds them.
 Delivery, retries and giving up live in `automations/tasks.py`.
 
 Events emitted by the settings actions below: none.
@@ -18,12 +19,15 @@ import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from requests.adapters import HTTPAdapter
+from requests.certs import where as ca_bundle
+from urllib3 import PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -39,6 +43,7 @@ CONVERSATION_EVENTS = {"conversation_created", "conversation_updated", "conversa
 MESSAGE_EVENTS = {"message_created", "message_updated"}
 TYPING_EVENTS = {"conversation_typing_on", "conversation_typing_off"}
 CONTACT_EVENTS = {"contact_created", "contact_updated"}
+INBOX_EVENTS = {"inbox_created", "inbox_updated"}  # account webhooks only, like contact events (§9)
 # An API inbox's webhook_url gets every conversation, message, typing and widget event of its inbox (§9).
 API_INBOX_EVENTS = {"conversation_created", "conversation_updated", "conversation_status_changed",
                     *MESSAGE_EVENTS, *TYPING_EVENTS, "webwidget_triggered"}
@@ -112,6 +117,14 @@ class GuardedAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
 
 
+def guarded_pool_manager() -> PoolManager:
+    """A urllib3 pool manager whose connections refuse private peers, trusting the same CA bundle as requests
+    (webhook delivery uses urllib3 directly, see automations.tasks._pool)."""
+    manager = PoolManager(ca_certs=ca_bundle())
+    manager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+    return manager
+
+
 # --- Signing --------------------------------------------------------------------------------
 
 def encode_body(payload: dict) -> bytes:
@@ -141,7 +154,7 @@ def signed_headers(secret: str, delivery_id: str, timestamp: int, body: bytes) -
 def emit(event: str | list[str], **ids) -> None:
     """Queue `event` (or several events about the same subject) for every current target.
 
-    ids: conversation_id, message_id, contact_id, contact_inbox_id, user_id; extras: changes
+    ids: conversation_id, message_id, contact_id, contact_inbox_id, inbox_id, user_id; extras: changes
     {attr: (before, after)}, is_private, event_info. Never raises into the calling action.
     """
     events = [event] if isinstance(event, str) else list(event)
@@ -198,6 +211,10 @@ def _context(event: str, ids: dict) -> dict | None:
     if event == "webwidget_triggered":
         return ContactInbox.objects.filter(pk=ids["contact_inbox_id"]).values(
             "inbox_id", account_id=F("inbox__account_id"), **_inbox_fields("inbox__", None)).first()
+    if event in INBOX_EVENTS:
+        from inboxes.models import Inbox
+
+        return Inbox.objects.filter(pk=ids["inbox_id"]).values("account_id", inbox_id=F("pk")).first()
     return None
 
 
@@ -250,6 +267,8 @@ def build_payload(event: str, ids: dict) -> dict:
     if event in CONTACT_EVENTS:
         contact = Contact.objects.select_related("account").get(pk=ids["contact_id"])
         return p.contact_event(event, contact, ids.get("changes"))
+    if event in INBOX_EVENTS:
+        return p.inbox_event(event, p.load_inbox(ids["inbox_id"]), ids.get("changes"))
     contact_inbox = ContactInbox.objects.select_related("contact__account", "inbox__account").get(
         pk=ids["contact_inbox_id"])
     return p.webwidget_event(contact_inbox, ids.get("event_info"))
@@ -418,3 +437,43 @@ def conversation_written(conversation, before: dict, extra: dict | None = None) 
         if changes["status"][1] in ("open", "resolved"):
             events.append(f"conversation_{'opened' if changes['status'][1] == 'open' else 'resolved'}")
     emit([*events, "conversation_updated"], conversation_id=conversation.pk, changes=changes)
+
+
+# --- Change tracking for inbox_updated ---------------------------------------------------------
+
+# The inbox columns whose change Chatwoot reports (its previous_changes), by their JSON names.
+INBOX_TRACKED = ("name", "greeting_enabled", "greeting_message", "working_hours_enabled", "out_of_office_message",
+                 "timezone", "holidays", "enable_auto_assignment", "auto_assignment_config",
+                 "lock_to_single_conversation", "allow_messages_after_resolved", "enable_email_collect",
+                 "csat_survey_enabled", "csat_config", "sender_name_type", "business_name")
+
+
+def inbox_state(inbox) -> dict:
+    """The tracked attributes of an inbox as its JSON shows them, before a write (see inbox_written)."""
+    from automations.webhook_payloads import iso_ms
+    from inboxes.models import Inbox
+    from inboxes.serializers import SENDER_NAME_TYPES
+
+    state = {key: json.loads(json.dumps(getattr(inbox, key), cls=DjangoJSONEncoder)) for key in INBOX_TRACKED}
+    state["sender_name_type"] = SENDER_NAME_TYPES[Inbox.SenderNameType(inbox.sender_name_type)]
+    limit = inbox.max_assignment_limit  # {"max_assignment_limit": None} and {} both mean "no limit"
+    state["auto_assignment_config"] = {"max_assignment_limit": limit} if limit else {}
+    state["updated_at"] = iso_ms(inbox.updated_at)
+    return state
+
+
+def inbox_created(inbox) -> None:
+    """inbox_created, queued once the creating transaction commits: the channel, members and hours the caller
+    adds in the same transaction are then in the payload (Chatwoot also builds it after the commit)."""
+    inbox_id = inbox.pk
+    transaction.on_commit(lambda: emit("inbox_created", inbox_id=inbox_id), robust=True)
+
+
+def inbox_written(inbox, before: dict) -> None:
+    """After an action saved `inbox`: inbox_updated with changed_attributes after the commit, when a tracked
+    attribute changed (updated_at is listed too, as in Chatwoot, but alone it is no change)."""
+    after = inbox_state(inbox)
+    changes = {key: (before[key], after[key]) for key in after if before.get(key) != after[key]}
+    if set(changes) - {"updated_at"}:
+        inbox_id = inbox.pk
+        transaction.on_commit(lambda: emit("inbox_updated", inbox_id=inbox_id, changes=changes), robust=True)

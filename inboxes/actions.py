@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from autonomia import realtime
 from autonomia.actions import DomainError, audit
 from autonomia.models import Account, AccountUser, User
+from automations import webhooks
 from inboxes.models import AgentBot, AgentBotInbox, ApiChannel, Inbox, InboxMember, WorkingHour
 
 DEFAULT_HOURS = [(day, day in (0, 6)) for day in range(7)]  # Sunday and Saturday closed, 09:00–17:00 otherwise
@@ -31,6 +32,7 @@ def create_inbox(account: Account, *, actor, name: str, channel_type: str = Inbo
     if member_ids:
         set_inbox_members(inbox, actor=actor, user_ids=member_ids)
     audit(account.pk, actor, "create", inbox, {"name": inbox.name, "channel_type": channel_type})
+    webhooks.inbox_created(inbox)
     return inbox
 
 
@@ -38,12 +40,14 @@ def create_inbox(account: Account, *, actor, name: str, channel_type: str = Inbo
 def update_inbox(inbox: Inbox, *, actor, max_assignment_limit: int | None = None, **changes) -> Inbox:
     """Change the inbox's shared settings (name, greeting, hours, auto-assignment...)."""
     before = {k: getattr(inbox, k) for k in changes if k in SETTINGS_FIELDS}
+    before_event = webhooks.inbox_state(inbox)
     for key, value in changes.items():
         if key in SETTINGS_FIELDS:
             setattr(inbox, key, value)
     inbox.auto_assignment_config = {**inbox.auto_assignment_config, "max_assignment_limit": max_assignment_limit}
     inbox.save()
     audit(inbox.account_id, actor, "update", inbox, {"before": before})
+    webhooks.inbox_written(inbox, before_event)
     return inbox
 
 

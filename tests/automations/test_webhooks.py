@@ -537,7 +537,31 @@ def test_public_addresses_are_allowed():
         assert not is_public_address(private), private
 
 
-# --- Cost and robustness of emit ----------------------------------------------------------------------
+# --- Cost of a delivery and robustness of emit ------------------------------------------------------------
+
+def test_an_attempt_costs_two_statements_and_a_failure_streak_one_more(allow_private, receiver, account,
+                                                                       django_assert_num_queries):
+    """The fan-out benchmark's budget: the claim returns the row and its target, the result is one UPDATE, and
+    the webhook's health is written only when a failure streak starts or ends."""
+    from automations.models import WebhookDelivery
+    from automations.tasks import attempt_delivery
+
+    hook = make_webhook(account, receiver.url)
+
+    def new_delivery():
+        return WebhookDelivery.objects.create(account=account, webhook=hook, target_url=hook.url,
+                                              event="contact_created", payload={"event": "contact_created"}).pk
+
+    for status, expected, statements in [(200, "succeeded", 2), (500, "failed", 3), (500, "failed", 2),
+                                         (200, "succeeded", 3)]:
+        # 3: the failure streak starts (failing_since set), then ends (cleared); otherwise nothing to write.
+        receiver.default_status, delivery_id = status, new_delivery()
+        with django_assert_num_queries(statements):
+            assert attempt_delivery(delivery_id)[0] == expected
+    hook.refresh_from_db()
+    assert hook.failing_since is None and len(receiver.requests) == 4
+
+
 
 def test_emit_without_targets_costs_two_queries_and_a_savepoint(conversation, django_assert_max_num_queries):
     from automations import webhooks
