@@ -12,6 +12,7 @@ Error bodies are those of autonomia/api.py: 401/404/400/413/429 `{"error"}`, 422
 import copy
 import functools
 
+from autonomia.openapi_widget import widget_paths
 from autonomia.openapi_components import ANY, BOOL, INT, OBJ, SCHEMAS, STR, array, enum, null, obj, ref
 
 ACCOUNT = "/api/v1/accounts/{account_id}"
@@ -173,6 +174,46 @@ ACCOUNT_ID_BODY = props(account_id=INT_OR_STR, profile=OBJ)
 
 # --- Paths ---------------------------------------------------------------------------------
 
+def conversation_extra_paths(acc: dict, conv: dict, C: str) -> dict:
+    """Mute / unmute, transcript, reply drafts (conversations/api_extra.py) and bulk actions (api_bulk.py)."""
+    T = {"tag": "Conversations"}
+    draft = obj({"has_draft": BOOL, "message": STR}, optional=("message",))
+    bulk = props(type=enum("Conversation", "conversation"), ids=array(INT_OR_STR),
+                 fields=props(status=null(STATUS), assignee_id=NULL_INT_OR_STR, team_id=NULL_INT_OR_STR,
+                              snoozed_until=TIME),
+                 snoozed_until=TIME, labels=props(add=array(STR), remove=array(STR)))
+    bulk["required"] = ["type", "ids"]
+    return {
+        C + "/mute": {
+            "parameters": [acc, conv],
+            "post": operation("Mute: resolve and block the contact (their messages stop reopening it)", None,
+                              **T)},
+        C + "/unmute": {
+            "parameters": [acc, conv],
+            "post": operation("Unmute: unblock the contact", None, **T)},
+        C + "/transcript": {
+            "parameters": [acc, conv],
+            "post": operation("Email the transcript (public messages) to an address", None, request=body(
+                {**props(email=STR), "required": ["email"]}, example={"email": "cliente@example.com"}),
+                description="Sent in the background; at most 20 per member per hour (429 beyond).", **T)},
+        C + "/draft_messages": {
+            "parameters": [acc, conv],
+            "get": operation("The caller's reply draft", draft, **T),
+            **{method: operation("Keep the caller's reply draft", None, request=body(
+                props(draft_message=props(message=STR), message=STR), form=False,
+                example={"draft_message": {"message": "Olá! Já verifico"}}), **T) for method in ("patch", "put")},
+            "delete": operation("Forget the caller's reply draft", None, **T)},
+        ACCOUNT + "/bulk_actions": {
+            "parameters": [acc],
+            "post": operation("Change many conversations at once (applied in the background)", obj({}),
+                              request=body(bulk, form=False, example={
+                                  "type": "Conversation", "ids": [1], "fields": {"status": "open"},
+                                  "labels": {"add": ["vip"]}}),
+                              description="Answers `{}` at once; conversations the caller cannot see are "
+                                          "skipped, and so is one whose change a rule refuses.", **T)},
+    }
+
+
 def account_paths() -> dict:
     acc = ID("account_id", "The account.")
     conv = ID("display_id", "The conversation's display id.")
@@ -184,7 +225,9 @@ def account_paths() -> dict:
         query("inbox_id", INT), query("team_id", INT), query("labels[]", array(STR)), query("label", STR),
         query("priority", enum("low", "medium", "high", "urgent", "none")),
         query("conversation_type", enum("mention", "participating", "unattended")), query("q", STR),
-        query("sort_by", STR), PAGE)
+        query("sort_by", STR), PAGE, query("source_id", STR, "The contact's id in the inbox."),
+        query("updated_within", {"type": "integer", "minimum": 0, "maximum": 10**9},
+              "Seconds: every conversation updated since then, unpaged (at most 1000)."))
     contact_list_query = (PAGE, query("sort", STR), query("labels[]", array(STR)),
                           query("include_contact_inboxes", enum("true", "false")))
     conversation = ref("Conversation")
@@ -230,6 +273,7 @@ def account_paths() -> dict:
                                request=body(props(priority=PRIORITY)), **T),
             "put": operation("Update a conversation (priority)", conversation,
                              request=body(props(priority=PRIORITY)), **T),
+            "delete": operation("Delete a conversation (administrators)", None, **T),
         },
         C + "/toggle_status": {
             "parameters": [acc, conv],
@@ -279,6 +323,7 @@ def account_paths() -> dict:
                                  request=body(USER_IDS, form=False, example={"user_ids": [1]}), **T)
                for method, verb in (("post", "Add"), ("patch", "Replace"), ("delete", "Remove"))},
         },
+        **conversation_extra_paths(acc, conv, C),
         C + "/attachments": {
             "parameters": [acc, conv],
             "get": operation("The conversation's attachments (100 per page)",
@@ -343,6 +388,32 @@ def account_paths() -> dict:
             "parameters": [acc, contact],
             "get": operation("The contact's conversations", obj({"payload": array(conversation)}), errors=(404,),
                              **K)},
+        # Contacts: active, import, export, contactable inboxes (contacts/api.py)
+        ACCOUNT + "/contacts/active": {
+            "parameters": [acc],
+            "get": operation("Contacts active now (a message in the last 5 minutes)", ref("ContactList"),
+                             params=contact_list_query, errors=(404,), **K)},
+        ACCOUNT + "/contacts/import": {
+            "parameters": [acc],
+            "post": operation(
+                "Import contacts from a CSV (administrators; processed in the background)", None,
+                request={"required": True, "content": {"multipart/form-data": {"schema": {
+                    **props(import_file={"type": "string", "format": "binary"}), "required": ["import_file"]}}}},
+                description="Columns name, email, phone_number, identifier, company, city; any other column is "
+                            "a custom attribute. A row updates the contact with its identifier, email or phone, "
+                            "else creates one; rejected rows are emailed to the caller.", **K)},
+        ACCOUNT + "/contacts/export": {
+            "parameters": [acc],
+            "post": operation(
+                "Export contacts as CSV, emailed as a signed link (administrators)", None,
+                request=body(props(column_names=array(STR), payload=array(OBJ), label=null(STR)),
+                             example={"column_names": ["id", "name", "email", "phone_number"]}),
+                description="`column_names` (default id, name, email, phone_number) from Chatwoot's contact "
+                            "columns; `payload` (filter rows, as POST contacts/filter) or `label` narrow it.", **K)},
+        ACCOUNT + "/contacts/{contact_id}/contactable_inboxes": {
+            "parameters": [acc, contact],
+            "get": operation("Inboxes that can start a conversation with the contact",
+                             obj({"payload": array(ref("ContactInbox"))}), errors=(404,), **K)},
         ACCOUNT + "/contacts/{contact_id}/contact_inboxes": {
             "parameters": [acc, contact],
             "post": operation("Give the contact an identity in an inbox", ref("ContactInbox"), request=body(
@@ -603,6 +674,12 @@ def _with_operation_ids(paths: dict) -> dict:
     return paths
 
 
+def _helpcenter_paths() -> dict:
+    from helpcenter.openapi_paths import helpcenter_paths  # imports this module: keep it lazy
+
+    return helpcenter_paths()
+
+
 @functools.cache
 def _document() -> dict:
     return {
@@ -620,8 +697,9 @@ def _document() -> dict:
         "tags": [{"name": name} for name in (
             "Conversations", "Messages", "Contacts", "Inboxes", "Agents", "Teams", "Labels", "Canned responses",
             "Custom attributes", "Custom filters", "Webhooks", "Agent bots", "Account", "Profile", "Platform",
-            "Docs")],
-        "paths": _with_operation_ids({**account_paths(), **root_paths(), **platform_paths()}),
+            "Help center", "Docs", "Widget")],
+        "paths": _with_operation_ids({**account_paths(), **_helpcenter_paths(), **root_paths(), **platform_paths(),
+                                      **widget_paths()}),
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {

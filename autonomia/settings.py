@@ -55,9 +55,11 @@ INSTALLED_APPS = [
     "channels",
     "autonomia",
     "inboxes",
+    "inboxes.providers.whatsapp",  # WhatsApp Cloud API and Evolution API channels (docs/whatsapp.md)
     "contacts",
     "conversations",
     "automations",
+    "automations.assistant",  # Alú, the AI assistant (app label "assistant")
     "helpcenter",
     "reports",
 ]
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "helpcenter.middleware.custom_domains",  # a portal's custom domain gets the portal's URL conf
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "autonomia.middleware.UserLocaleMiddleware",
@@ -253,6 +256,11 @@ CONVERSATION_MESSAGE_PER_MINUTE_LIMIT = env_int("CONVERSATION_MESSAGE_PER_MINUTE
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 5)
 WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 24)
+# WhatsApp (docs/whatsapp.md): the Graph API base URL is a setting so tests and proxies can point elsewhere.
+WHATSAPP_CLOUD_BASE_URL = os.environ.get("WHATSAPP_CLOUD_BASE_URL", "https://graph.facebook.com").rstrip("/")
+WHATSAPP_CLOUD_API_VERSION = os.environ.get("WHATSAPP_CLOUD_API_VERSION", "v22.0")
+WHATSAPP_HTTP_TIMEOUT = env_int("WHATSAPP_HTTP_TIMEOUT", 15)
+WHATSAPP_MEDIA_MAX_BYTES = env_int("WHATSAPP_MEDIA_MAX_BYTES", 100 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -22,10 +22,15 @@ urlpatterns = [
         success_url="/"), name="password_reset_confirm"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("autonomia.urls_api")),
+    path("hc/<slug:portal_slug>/", include("helpcenter.urls_public")),
+    path("", include("inboxes.widget_urls")),  # /packs/js/sdk.js, /widget, /api/v1/widget/… (website widget)
+    path("", include("inboxes.providers.whatsapp.urls")),  # WhatsApp webhooks, settings, reply-box panel
     path(APP, include("conversations.urls")),
     path(APP + "contacts/", include("contacts.urls")),
     path(APP + "settings/inboxes/", include("inboxes.urls")),
     path(APP + "settings/canned-responses/", include("automations.urls")),
     path(APP + "settings/webhooks/", include("automations.urls_webhooks")),
+    path(APP, include("automations.assistant.urls")),  # Alú: settings tab per inbox, report
+    path(APP, include("helpcenter.urls")),
     path(APP, include("autonomia.urls_settings")),
 ]

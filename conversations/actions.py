@@ -20,7 +20,7 @@ from autonomia.actions import DomainError, audit
 from autonomia.models import Account, AccountUser, Team, TeamMember, User
 from automations import webhooks
 from contacts.models import Contact, ContactInbox
-from conversations import realtime
+from conversations import outgoing, realtime
 from conversations.models import (Attachment, Conversation, ConversationLabel, ConversationParticipant, Label,
                                   Mention, Message, Notification)
 from conversations.queries import viewer_ids
@@ -144,10 +144,19 @@ def receive_message(conversation: Conversation, *, sender: Contact, content: str
     realtime.message_created(message)
     webhooks.emit("message_created", message_id=message.pk)
     realtime.conversation_changed(conversation)
-    _notify_new_message(conversation, message)
-    if not sender.blocked:
+    if not sender.blocked:  # a muted (blocked) contact's messages are kept quietly: no bell, no auto-reply
+        _notify_new_message(conversation, message)
         _send_auto_replies(conversation, message)
+        _wake_assistant(conversation, message)
     return message
+
+
+def _wake_assistant(conversation: Conversation, message: Message | None = None) -> None:
+    """A pending conversation of an inbox where Alú is on gets its answer after commit (automations/assistant)."""
+    if conversation.status == Status.PENDING:
+        from automations.assistant.triggers import wake_assistant_on_commit
+
+        wake_assistant_on_commit(conversation, message)
 
 
 def _send_auto_replies(conversation: Conversation, message: Message) -> None:
@@ -173,6 +182,7 @@ def _send_auto_replies(conversation: Conversation, message: Message) -> None:
         _update(conversation, last_activity_at=reply.created_at, last_message=reply)
         realtime.message_created(reply)
         webhooks.emit("message_created", message_id=reply.pk)
+        outgoing.deliver_outgoing_message(reply)
 
 
 def _reopen_for_customer(conversation: Conversation) -> None:
@@ -221,6 +231,7 @@ def send_reply(conversation: Conversation, *, actor, content: str = "", private:
         _record_mentions(conversation, message, actor)
     realtime.message_created(message)
     webhooks.emit("message_created", message_id=message.pk)
+    outgoing.deliver_outgoing_message(message)  # the channel's provider (WhatsApp...) sends it after commit
     realtime.conversation_changed(conversation)
     if not private:
         _notify_new_message(conversation, message, exclude={getattr(actor, "pk", None)})
@@ -325,6 +336,7 @@ def change_status(conversation: Conversation, *, actor, status: int, snoozed_unt
     realtime.conversation_changed(conversation)
     if status == Status.OPEN and conversation.assignee_id is None:
         _auto_assign_on_commit(conversation)
+    _wake_assistant(conversation)  # "Marcar como pendente": Alú answers the latest unanswered message
     return conversation
 
 
@@ -436,6 +448,13 @@ def add_labels(conversation: Conversation, *, actor, titles: Iterable[str]) -> C
     """Add labels, keeping the existing ones."""
     current = ConversationLabel.objects.filter(conversation=conversation).values_list("title", flat=True)
     return set_labels(conversation, actor=actor, titles=[*current, *titles])
+
+
+def remove_labels(conversation: Conversation, *, actor, titles: Iterable[str]) -> Conversation:
+    """Remove labels, keeping the others."""
+    unwanted = {t.strip().lower() for t in titles if t}
+    current = ConversationLabel.objects.filter(conversation=conversation).values_list("title", flat=True)
+    return set_labels(conversation, actor=actor, titles=[t for t in current if t not in unwanted])
 
 
 @transaction.atomic
@@ -551,6 +570,7 @@ __all__ = [
     "delete_message", "change_status", "toggle_status", "assign_agent", "assign_team", "set_labels", "add_labels",
     "change_priority", "update_custom_attributes", "mark_seen", "toggle_typing", "mark_notifications_read",
     "inbox_has_active_bot", "start_conversation", "assign_agent_bot", "set_participants", "mark_unread",
+    "remove_labels", "mute_conversation", "unmute_conversation", "delete_conversation", "request_transcript",
 ]
 
 
@@ -631,3 +651,75 @@ def mark_unread(conversation: Conversation, *, user: User) -> None:
     conversation.agent_last_seen_at = seen
     with transaction.atomic():
         realtime.conversation_changed(conversation, kind="read")
+
+
+# --- Mute, delete, transcript (chatwoot-compat §3 and §5.2) ----------------------------------
+
+@transaction.atomic
+def mute_conversation(conversation: Conversation, *, actor) -> Conversation:
+    """Resolve the conversation and block its contact (Chatwoot's mute): their next messages are stored
+    without reopening it or notifying anyone, and their new conversations start resolved."""
+    conversation = change_status(conversation, actor=actor, status=Status.RESOLVED)
+    return _set_contact_blocked(conversation, actor=actor, blocked=True)
+
+
+@transaction.atomic
+def unmute_conversation(conversation: Conversation, *, actor) -> Conversation:
+    """Unblock the conversation's contact: their messages reopen and notify again (the status is kept)."""
+    return _set_contact_blocked(conversation, actor=actor, blocked=False)
+
+
+def _set_contact_blocked(conversation: Conversation, *, actor, blocked: bool) -> Conversation:
+    """Block or unblock the contact with an activity line and an audit row (nothing when already so)."""
+    from contacts.actions import update_contact
+
+    contact = Contact.objects.select_for_update().get(pk=conversation.contact_id)
+    if contact.blocked == blocked:
+        return conversation
+    update_contact(contact, actor=actor, blocked=blocked)
+    conversation.contact = contact
+    with _in_account_language(conversation):
+        line = _("%(actor)s has muted the conversation") if blocked else _("%(actor)s has unmuted the conversation")
+        _activity(conversation, line % {"actor": _actor_name(actor) or _("the system")})
+    audit(conversation.account_id, actor, "muted" if blocked else "unmuted", conversation)
+    realtime.conversation_changed(conversation)
+    return conversation
+
+
+@transaction.atomic
+def delete_conversation(conversation: Conversation, *, actor) -> None:
+    """Delete the conversation with its messages, labels, mentions and notifications; attachment files are
+    removed after commit, so a rolled-back delete keeps them."""
+    conversation = Conversation.objects.select_for_update(of=("self",)).get(pk=conversation.pk)
+    files = [(field.storage, field.name)
+             for attachment in Attachment.objects.filter(message__conversation=conversation)
+             for field in (attachment.file, attachment.thumbnail) if field]
+    audit(conversation.account_id, actor, "destroy", conversation,
+          {"display_id": conversation.display_id, "inbox_id": conversation.inbox_id,
+           "contact_id": conversation.contact_id})
+    realtime.conversation_changed(conversation, kind="deleted")  # recipients are computed now, before the rows go
+    conversation.delete()
+
+    def remove_files() -> None:
+        for storage, name in files:
+            storage.delete(name)
+
+    transaction.on_commit(remove_files, robust=True)
+
+
+@transaction.atomic
+def request_transcript(conversation: Conversation, *, actor, email: str) -> None:
+    """Email the conversation's public messages to `email` (sent by a background job after commit)."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from conversations.tasks import send_transcript_task
+
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ConversationError(_("Enter a valid email address."), field="email") from None
+    audit(conversation.account_id, actor, "transcript_sent", conversation, {"email": email})
+    conversation_id = conversation.pk
+    transaction.on_commit(lambda: send_transcript_task.delay(conversation_id, email), robust=True)

@@ -27,6 +27,7 @@ from autonomia.openapi import openapi_document
 from autonomia.queries import api_token_for
 from contacts.models import ContactNote
 from conversations.models import Label, Message
+from helpcenter import actions as helpcenter_actions
 from inboxes.models import AgentBot
 from tests import factories
 
@@ -49,6 +50,8 @@ def seeded(live_server_asgi):
                                   role=AccountUser.Role.ADMINISTRATOR)
     inbox = factories.make_inbox(account, name="API", members=[admin])
     contact = factories.make_contact(account, name="Carla Cliente", email="carla@example.com")
+    # Display id 1 is what DELETE conversations/{display_id} draws first: a spare one, so the seeded one survives.
+    factories.make_conversation(inbox, contact=contact, messages=0)
     conversation = factories.make_conversation(inbox, contact=contact, messages=2)
     team = Team.objects.create(account=account, name="Suporte")
     app = PlatformApp.objects.create(name="Instalador")
@@ -65,6 +68,7 @@ def seeded(live_server_asgi):
     custom_filter = CustomFilter.objects.create(account=account, user=admin, name="Abertas", query={"payload": []})
     webhook = Webhook.objects.create(account=account, url="https://93.184.215.14/st", subscriptions=[])
     note = ContactNote.objects.create(contact=contact, user=admin, content="Cliente antiga")
+    portal = helpcenter_actions.create_portal(account, actor=admin, name="Central", slug="central")
     return {
         "url": live_server_asgi.url,
         "admin_id": admin.pk,
@@ -73,7 +77,8 @@ def seeded(live_server_asgi):
         "ids": {"account_id": account.pk, "display_id": conversation.display_id, "contact_id": contact.pk,
                 "inbox_id": inbox.pk, "team_id": team.pk, "message_id": message.pk, "bot_id": account_bot.pk,
                 "canned_id": canned.pk, "label_id": label.pk, "definition_id": definition.pk,
-                "filter_id": custom_filter.pk, "webhook_id": webhook.pk, "note_id": note.pk},
+                "filter_id": custom_filter.pk, "webhook_id": webhook.pk, "note_id": note.pk,
+                "portal_slug": portal.slug},
         "platform_ids": {"pk": platform_account.pk, "user_id": platform_user.pk, "bot_id": bot.pk},
     }
 

@@ -65,8 +65,36 @@ def account_objects(account, admin, agent, inbox, contact, conversation):
         "canned_id": CannedResponse.objects.create(account=account, short_code="oi", content="Olá!").pk,
         "team_id": Team.objects.create(account=account, name="Suporte").pk,
         "membership_id": AccountUser.objects.get(account=account, user=agent).pk,
+        "widget_inbox_id": _website_inbox(account).pk,
+        "whatsapp_inbox_id": _whatsapp_inbox(account).pk,
         **_webhook_objects(account),
+        **_helpcenter_objects(account, admin),
     }
+
+
+def _website_inbox(account):
+    from inboxes.widget_actions import create_web_widget_inbox
+
+    return create_web_widget_inbox(account, actor=None, name="Site")
+
+
+def _whatsapp_inbox(account):
+    from inboxes.providers.whatsapp.actions import create_whatsapp_inbox
+
+    return create_whatsapp_inbox(account, actor=None, name="WhatsApp", provider="whatsapp_cloud",
+                                 phone_number=f"+1555000{account.pk:04d}", config={
+                                     "phone_number_id": f"pn-{account.pk}", "business_account_id": "waba",
+                                     "api_key": "token", "app_secret": "secret"})
+
+
+def _helpcenter_objects(account, admin) -> dict:
+    from helpcenter import actions
+
+    portal = actions.create_portal(account, actor=admin, name="Ajuda", slug=f"ajuda-{account.pk}")
+    category = actions.create_category(portal, actor=admin, name="Pedidos")
+    article = actions.create_article(portal, actor=admin, title="Devolução", category=category)
+    return {"portal_id": portal.pk, "category_id": category.pk, "article_id": article.pk,
+            "revision_id": article.revisions.first().pk}
 
 
 def _webhook_objects(account) -> dict:
