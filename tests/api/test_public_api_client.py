@@ -287,7 +287,7 @@ def test_submitted_values_answer_an_interactive_message(public, account, agent):
     Message.objects.filter(pk=survey.pk).update(created_at=timezone.now() - dt.timedelta(days=15))
     late = public("PATCH", url.rsplit("/", 1)[0] + f"/{survey.pk}",
                   {"submitted_values": {"csat_survey_response": {"rating": 5}}})
-    assert late.status_code == 422 and "14 days" in late.json()["message"]
+    assert late.status_code == 422 and "14 dias" in late.json()["message"]
     survey.refresh_from_db()
     assert "submitted_values" not in survey.content_attributes
 

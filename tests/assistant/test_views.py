@@ -54,7 +54,7 @@ def test_an_inbox_with_an_external_bot_refuses_the_assistant(admin_client, accou
     bot = AgentBot.objects.create(account=account, name="Typebot", outgoing_url="https://bot.example.com/hook")
     AgentBotInbox.objects.create(inbox=inbox, agent_bot=bot)
     response = admin_client.post(settings_url(inbox), form_data(routing_text=""))
-    assert response.status_code == 422 and "already has an agent bot" in response.content.decode()
+    assert response.status_code == 422 and "já tem um agente bot" in response.content.decode()
     assert AgentBotInbox.objects.get(inbox=inbox).agent_bot_id == bot.pk
 
 
@@ -73,5 +73,5 @@ def test_the_report_counts_handoffs_by_reason(admin_client, account, alu_inbox, 
     with django_capture_on_commit_callbacks(execute=True):
         actions.receive_message(conversation, sender=conversation.contact, content="quero falar com um atendente")
     page = admin_client.get(reverse("assistant:report", kwargs={"account_id": account.pk})).content.decode()
-    assert "the customer asked for a person" in page
+    assert "o cliente pediu uma pessoa" in page
     assert f"#{conversation.display_id}" in page
