@@ -65,7 +65,8 @@ def frame(request: HttpRequest) -> HttpResponse:
     if channel is None:
         return JsonResponse(NOT_FOUND, status=404)
     visitor = visitor_from_token(channel, request.GET.get("cw_conversation"))
-    locale = widget_locale(request.GET.get("locale") or request.headers.get("Accept-Language", "")[:5])
+    # As Chatwoot: chatwootSettings.locale (or the browser's, with useBrowserLanguage), else the account's.
+    locale = widget_locale(request.GET.get("locale") or channel.inbox.account.locale)
     with translation.override(locale):
         state = _initial_state(channel, visitor)
         response = render(request, "widget/frame.html", {

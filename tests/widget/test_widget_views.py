@@ -38,15 +38,27 @@ def test_frame_may_be_embedded_only_by_the_allowed_domains(client, widget, widge
     assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
 
 
+def frame_strings(html: str) -> dict:
+    return json.loads(re.search(r'<script id="widget-i18n" type="application/json">(.*?)</script>', html,
+                                re.DOTALL).group(1))
+
+
 @pytest.mark.parametrize("locale, lang, send", [("pt-BR", "pt-BR", "Enviar"), ("en", "en", "Send"),
-                                                ("es_ES", "es", None), ("xx", "pt-BR", "Enviar")])
+                                                ("es_ES", "es", "Enviar"), ("xx", "pt-BR", "Enviar")])
 def test_frame_speaks_the_visitors_language(client, widget, locale, lang, send):
     html = client.get(f"/widget?website_token={widget.website_token}&locale={locale}").content.decode()
     assert f'<html lang="{lang}"' in html
-    strings = json.loads(re.search(r'<script id="widget-i18n" type="application/json">(.*?)</script>', html,
-                                   re.DOTALL).group(1))
-    if send:  # Spanish texts arrive with the es catalogue (see the report)
-        assert strings["send"] == send
+    assert frame_strings(html)["send"] == send
+
+
+def test_without_a_locale_the_frame_speaks_the_accounts_language_not_the_browsers(client, widget):
+    """Chatwoot's default: the account's locale; the browser's only with chatwootSettings.useBrowserLanguage."""
+    widget.inbox.account.locale = "en"
+    widget.inbox.account.save(update_fields=["locale"])
+    html = client.get(f"/widget?website_token={widget.website_token}",
+                      headers={"Accept-Language": "es-ES,es;q=0.9"}).content.decode()
+    assert '<html lang="en"' in html and frame_strings(html)["send"] == "Send"
+    assert frame_strings(html)["older"] == "Load earlier messages"
 
 
 def test_frame_carries_the_visitors_history(client, widget, widget_inbox):
