@@ -15,10 +15,8 @@ One client, one request at a time: latency, not throughput. Target p95 ≤ 150 m
 
 import argparse
 import os
-import time
 
 from bench import common
-from bench.conversation_list import SqlTimer
 
 TARGET_P95_MS = 150
 
@@ -79,19 +77,7 @@ def run(args) -> dict:
         combo["queries"] = len(ctx.captured_queries)
         combo["slowest"] = max(ctx.captured_queries, key=lambda q: float(q["time"]))["sql"][:400]
 
-    timer = SqlTimer()
-    with connection.execute_wrapper(timer):
-        for i in range(args.n):
-            for combo in combos:
-                timer.seconds = 0.0
-                cpu, started = time.process_time(), time.perf_counter()
-                response = client.get(combo["url"], headers=combo["headers"])
-                combo["wall"].append((time.perf_counter() - started) * 1000)
-                combo["cpu"].append((time.process_time() - cpu) * 1000)
-                combo["sql"].append(timer.seconds * 1000)
-                assert response.status_code == 200, response.status_code
-            if (i + 1) % 50 == 0:
-                print(f"  {i + 1}/{args.n} rounds, load average {os.getloadavg()[0]:.2f}", flush=True)
+    common.time_round_robin(combos, args.n, lambda combo: client.get(combo["url"], headers=combo["headers"]))
 
     results = []
     for combo in combos:

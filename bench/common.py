@@ -110,3 +110,38 @@ def save(name: str, data: dict) -> Path:
     path = RESULTS / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(data, indent=2, default=str))
     return path
+
+
+class SqlTimer:
+    """Adds up the time spent in the database driver (execute_wrapper), to split SQL from Python time."""
+
+    def __init__(self):
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def time_round_robin(combos: list[dict], rounds: int, get, *, progress_every: int = 50) -> None:
+    """Time `get(combo)` (a request returning a response) once per combo per round, round-robin, so a shared
+    machine's load spreads evenly over the cases; appends wall, app-CPU and SQL milliseconds to each combo's
+    "wall", "cpu" and "sql" lists and checks every answer is a 200."""
+    from django.db import connection
+
+    timer = SqlTimer()
+    with connection.execute_wrapper(timer):
+        for i in range(rounds):
+            for combo in combos:
+                timer.seconds = 0.0
+                cpu, started = time.process_time(), time.perf_counter()
+                response = get(combo)
+                combo["wall"].append((time.perf_counter() - started) * 1000)
+                combo["cpu"].append((time.process_time() - cpu) * 1000)
+                combo["sql"].append(timer.seconds * 1000)
+                assert response.status_code == 200, (combo.get("url"), response.status_code)
+            if (i + 1) % progress_every == 0:
+                print(f"  {i + 1}/{rounds} rounds, load average {os.getloadavg()[0]:.2f}", flush=True)

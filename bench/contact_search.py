@@ -16,10 +16,8 @@ and the process's CPU time are recorded too. Target: p95 ≤ 60 ms.
 
 import argparse
 import os
-import time
 
 from bench import common
-from bench.conversation_list import SqlTimer
 
 TARGET_P95_MS = 60
 HX = {"HX-Request": "true"}
@@ -90,19 +88,8 @@ def run(args) -> dict:
         combo["queries"] = len(ctx.captured_queries)
         combo["slowest"] = max(ctx.captured_queries, key=lambda q: float(q["time"]))["sql"][:600]
 
-    timer = SqlTimer()
-    with connection.execute_wrapper(timer):
-        for i in range(args.n):
-            for combo in combos:
-                timer.seconds = 0.0
-                cpu, started = time.process_time(), time.perf_counter()
-                response = combo["client"].get(combo["url"], headers=combo["headers"])
-                combo["wall"].append((time.perf_counter() - started) * 1000)
-                combo["cpu"].append((time.process_time() - cpu) * 1000)
-                combo["sql"].append(timer.seconds * 1000)
-                assert response.status_code == 200
-            if (i + 1) % 25 == 0:
-                print(f"  {i + 1}/{args.n} rounds, load average {os.getloadavg()[0]:.2f}", flush=True)
+    common.time_round_robin(combos, args.n, lambda combo: combo["client"].get(combo["url"], headers=combo["headers"]),
+                            progress_every=25)
 
     results = []
     for combo in combos:

@@ -15,7 +15,6 @@ One client, one request at a time: this measures latency, not throughput under c
 
 import argparse
 import os
-import time
 
 from bench import common
 
@@ -54,20 +53,6 @@ def cases(account, account_user) -> list[tuple[str, str, dict, object]]:
     ]
 
 
-class SqlTimer:
-    """Adds up the time spent in the database driver (execute_wrapper), to split SQL from Python time."""
-
-    def __init__(self):
-        self.seconds = 0.0
-
-    def __call__(self, execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.seconds += time.perf_counter() - started
-
-
 def run(args) -> dict:
     from django.db import connection
     from django.test import Client, override_settings
@@ -104,21 +89,11 @@ def run(args) -> dict:
         combo["queries"] = len(ctx.captured_queries)
         combo["slowest"] = max(ctx.captured_queries, key=lambda q: float(q["time"]))["sql"][:400]
 
-    # Round-robin over the cases, so every case samples the same moments of a shared machine's load.
-    timer = SqlTimer()
-    with connection.execute_wrapper(timer):
-        for i in range(args.n):
-            for combo in combos:
-                with override_settings(CONVERSATION_RESULTS_PER_PAGE=combo["per_page"]):
-                    timer.seconds = 0.0
-                    cpu, started = time.process_time(), time.perf_counter()
-                    response = combo["client"].get(combo["url"], headers=combo["headers"])
-                    combo["wall"].append((time.perf_counter() - started) * 1000)
-                    combo["cpu"].append((time.process_time() - cpu) * 1000)
-                    combo["sql"].append(timer.seconds * 1000)
-                assert response.status_code == 200
-            if (i + 1) % 50 == 0:
-                print(f"  {i + 1}/{args.n} rounds, load average {os.getloadavg()[0]:.2f}", flush=True)
+    def timed(combo):
+        with override_settings(CONVERSATION_RESULTS_PER_PAGE=combo["per_page"]):
+            return combo["client"].get(combo["url"], headers=combo["headers"])
+
+    common.time_round_robin(combos, args.n, timed)
 
     results = []
     for combo in combos:
