@@ -61,6 +61,8 @@ class StyledFormMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
+            if isinstance(field, forms.ModelChoiceField) and field.empty_label is not None:
+                field.empty_label = "—"  # Django's "- Select an option -" has no pt-BR translation
             if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
                 continue
             if isinstance(widget, forms.CheckboxInput):

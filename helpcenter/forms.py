@@ -3,10 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from autonomia.forms import StyledForm
 from helpcenter.models import LOCALES, Article, Category, Portal
 
 
-class PortalForm(forms.Form):
+class PortalForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=255)
     slug = forms.SlugField(label=_("Slug"), max_length=100, required=False,
                            help_text=_("The portal's address: /hc/<slug>/. Taken from the name when empty."))
@@ -49,7 +50,7 @@ class PortalForm(forms.Form):
                 "visibility": portal.visibility, "inbox": portal.inbox_id, "members": [str(i) for i in member_ids]}
 
 
-class CategoryForm(forms.Form):
+class CategoryForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=255)
     slug = forms.SlugField(label=_("Slug"), max_length=100, required=False)
     locale = forms.ChoiceField(label=_("Language"), choices=())
@@ -71,7 +72,7 @@ class CategoryForm(forms.Form):
         self.fields["related"].label_from_instance = lambda c: f"{c.name} ({c.locale})"
 
 
-class NewArticleForm(forms.Form):
+class NewArticleForm(StyledForm):
     title = forms.CharField(label=_("Title"), max_length=255)
     locale = forms.ChoiceField(label=_("Language"), choices=())
     category = forms.ModelChoiceField(label=_("Category"), queryset=None, required=False,
@@ -84,7 +85,7 @@ class NewArticleForm(forms.Form):
         self.fields["category"].label_from_instance = lambda c: f"{c.name} ({c.locale})"
 
 
-class ArticleForm(forms.Form):
+class ArticleForm(StyledForm):
     title = forms.CharField(label=_("Title"), max_length=255)
     content = forms.CharField(label=_("Content"), required=False, widget=forms.Textarea(attrs={"rows": 22}))
     description = forms.CharField(label=_("Description for search engines"), max_length=300, required=False,

@@ -4,11 +4,12 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from autonomia.forms import StyledForm
 from autonomia.models import Team
 from automations.assistant.fields import KEY_RE, KINDS
 
 
-class AssistantConfigForm(forms.Form):
+class AssistantConfigForm(StyledForm):
     enabled = forms.BooleanField(label=gettext_lazy("The assistant answers new conversations"), required=False)
     name = forms.CharField(label=gettext_lazy("Name"), max_length=60)
     instructions = forms.CharField(

@@ -127,3 +127,11 @@ def test_agents_see_only_their_portals_and_cannot_manage_them(agent_client, agen
     assert agent_client.get(f"{base}/articles/{article.pk}/").status_code == 200
     assert agent_client.get(f"{base}/{portal.pk}/settings/").status_code == 403
     assert agent_client.get(f"{base}/{portal.pk}/categories/").status_code == 403
+
+
+def test_the_portal_settings_form_is_styled_and_in_portuguese(portal, admin_client, account):
+    """The shared StyledForm: selects carry the product's class, and an optional choice reads "—", not
+    Django's untranslated "- Select an option -"."""
+    html = admin_client.get(f"/app/accounts/{account.pk}/settings/help-center/{portal.pk}/settings/").content.decode()
+    assert 'class="select"' in html and 'name="inbox"' in html
+    assert "Select an option" not in html and '<option value="" selected>—</option>' in html
