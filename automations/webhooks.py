@@ -294,6 +294,18 @@ def _plan(events: list[str], ids: dict) -> list[int]:
 
 # --- Reads ----------------------------------------------------------------------------------
 
+def widget_open_has_listeners(inbox) -> bool:
+    """Whether anyone gets webwidget_triggered for this inbox: its active agent bot with an outgoing_url, or an
+    enabled account webhook subscribed to it (so opening the widget creates no visitor nobody is told about)."""
+    from inboxes.models import AgentBotInbox
+
+    if AgentBotInbox.objects.filter(inbox=inbox, status=AgentBotInbox.Status.ACTIVE).exclude(
+            agent_bot__outgoing_url="").exists():
+        return True
+    return Webhook.objects.filter(Q(inbox__isnull=True) | Q(inbox=inbox), account_id=inbox.account_id, enabled=True,
+                                  subscriptions__contains=["webwidget_triggered"]).exists()
+
+
 def visible_webhooks(account: Account) -> QuerySet[Webhook]:
     """The account's webhooks, oldest first."""
     return Webhook.objects.filter(account=account).select_related("inbox").order_by("id")

@@ -680,6 +680,12 @@ def _helpcenter_paths() -> dict:
     return helpcenter_paths()
 
 
+def _assistant_paths() -> dict:
+    from automations.assistant.openapi_paths import assistant_paths  # imports this module: keep it lazy
+
+    return assistant_paths()
+
+
 @functools.cache
 def _document() -> dict:
     return {
@@ -697,9 +703,9 @@ def _document() -> dict:
         "tags": [{"name": name} for name in (
             "Conversations", "Messages", "Contacts", "Inboxes", "Agents", "Teams", "Labels", "Canned responses",
             "Custom attributes", "Custom filters", "Webhooks", "Agent bots", "Account", "Profile", "Platform",
-            "Help center", "Docs", "Widget")],
+            "Help center", "Docs", "Widget", "Reports")],
         "paths": _with_operation_ids({**account_paths(), **_helpcenter_paths(), **root_paths(), **platform_paths(),
-                                      **widget_paths()}),
+                                      **widget_paths(), **_assistant_paths()}),
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {

@@ -58,6 +58,8 @@ VISITOR = {"type": "object", "properties": {
     "pubsub_token": STR, "source_id": STR, "hmac_verified": BOOL, "widget_auth_token": STR}}
 CONFIG = {"type": "object", "properties": {"website_channel_config": OBJ, "contact": null(VISITOR),
                                            "conversation": null(CONVERSATION)}}
+ARTICLE = {"type": "object", "properties": {
+    "id": INT, "title": STR, "description": STR, "locale": STR, "content_html": STR, "link": STR, "portal_slug": STR}}
 CONTACT_FIELDS = {"name": STR, "email": STR, "phone_number": STR, "custom_attributes": OBJ,
                   "additional_attributes": OBJ}
 
@@ -78,6 +80,13 @@ def _op(summary: str, ok: dict | None, *, errors=(), request: dict | None = None
     if description:
         data["description"] = description
     return data
+
+
+def _no_content(operation: dict) -> dict:
+    """Answered with 204 and no body (Chatwoot's `head :no_content`)."""
+    operation["responses"] = {"204": {"description": "Done; no body."},
+                              **{k: v for k, v in operation["responses"].items() if k != "200"}}
+    return operation
 
 
 def _json(schema: dict) -> dict:
@@ -144,4 +153,14 @@ def widget_paths() -> dict:
             "post": _op("$chatwoot.setLabel", obj({"labels": array(STR)})),
             "delete": _op("$chatwoot.removeLabel", obj({"labels": array(STR)}))},
         W + "/inbox_members": {"get": _op("The inbox's agents (names only)", obj({"payload": array(ANY)}))},
+        W + "/articles/{article_id}": {
+            "parameters": [{"name": "article_id", "in": "path", "required": True,
+                            "schema": {"type": "integer", "minimum": 0, "maximum": 9223372036854775807}}],
+            "get": _op("A published article of the inbox's public help center, to read inside the widget",
+                       ARTICLE, description="Not Chatwoot's. The view is counted by the portal's "
+                                            "POST /hc/{slug}/articles/{id}/view, not here.")},
+        W + "/events": {"post": _no_content(_op(
+            "The visitor opened the widget (name webwidget.triggered): the inbox's agent bot and subscribed "
+            "webhooks get webwidget_triggered", None, request=_json({"type": "object", "properties": {
+                "name": STR, "event_info": OBJ}})))},
     }

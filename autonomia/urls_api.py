@@ -18,6 +18,7 @@ urlpatterns = [
     path(ACCOUNT + "inboxes/", inboxes_api.inboxes),  # Evolution's bridge auto-creates with POST …/inboxes/
     path(ACCOUNT, include("automations.api_urls")),
     path(ACCOUNT, include("helpcenter.api_urls")),
+    path("api/v2/accounts/<int:account_id>/", include("automations.assistant.api_urls")),  # Alú report
     path("", include("autonomia.api_urls_core")),
     path("", include("autonomia.openapi_urls")),  # GET /api/v1/openapi.json, /api/docs/
     path("", include("inboxes.public_api_urls")),  # /public/api/v1/inboxes/<inbox_identifier>/... (no token)

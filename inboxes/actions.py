@@ -120,7 +120,15 @@ def update_api_channel(inbox: Inbox, *, actor, webhook_url: str | None = None,
 
 @transaction.atomic
 def set_inbox_agent_bot(inbox: Inbox, *, actor, agent_bot: AgentBot | None) -> None:
-    """Attach a bot to the inbox (new conversations start pending) or, with None, detach it."""
+    """Attach a bot to the inbox (new conversations start pending) or, with None, detach it.
+
+    The built-in assistant owns its inbox's link while it is on, and its bot works no other inbox: two bots
+    answering one conversation, or a pending one nobody answers, would break the handoff contract."""
+    from automations.assistant.queries import assistant_bot_conflict
+
+    conflict = assistant_bot_conflict(inbox, agent_bot)
+    if conflict:
+        raise DomainError(conflict, field="agent_bot")
     if agent_bot is None:
         AgentBotInbox.objects.filter(inbox=inbox).delete()
     else:

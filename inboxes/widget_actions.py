@@ -199,3 +199,16 @@ def change_widget_conversation_label(conversation, *, title: str, add: bool):
     if wanted != current:
         set_labels(conversation, actor=conversation.contact, titles=wanted)
     return conversation
+
+
+WIDGET_EVENT_INFO_KEYS = 20
+
+
+def trigger_widget_opened(contact_inbox, *, event_info: dict) -> None:
+    """The visitor opened the widget: webwidget_triggered for the inbox's agent bot and subscribed webhooks
+    (Chatwoot's `POST /api/v1/widget/events` with name "webwidget.triggered"). Nothing is stored."""
+    from automations.webhooks import emit
+
+    info = dict(list(event_info.items())[:WIDGET_EVENT_INFO_KEYS])
+    with transaction.atomic():
+        emit("webwidget_triggered", contact_inbox_id=contact_inbox.pk, event_info=info)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import is_ratelimited
@@ -26,7 +26,7 @@ from autonomia.api import NOT_FOUND, ApiError, _parse_body, _reject_bad_text, in
 from conversations.models import Conversation
 from inboxes import client_actions, widget_actions
 from inboxes.client_actions import ClientError, RateLimited
-from inboxes.widget_payloads import config_json, conversation_json, messages_json, visitor_json
+from inboxes.widget_payloads import article_json, config_json, conversation_json, messages_json, visitor_json
 from inboxes.widget_queries import (
     issue_widget_token,
     origin_allowed,
@@ -34,6 +34,7 @@ from inboxes.widget_queries import (
     visitor_from_token,
     visitor_message,
     visitor_messages,
+    widget_article,
     widget_by_token,
 )
 
@@ -356,6 +357,29 @@ def message(request, message_id):
     return messages_json([visitor_message(conversation, updated.pk)], conversation)[0]
 
 
+# --- Events -------------------------------------------------------------------------------------
+
+@widget_view(["POST"])
+def events(request):
+    """`{name: "webwidget.triggered", event_info: {referer, initiated_at, …}}` when the visitor opens the widget:
+    the inbox's agent bot and subscribed webhooks get webwidget_triggered. Other names are ignored, as Chatwoot
+    dispatches only the events it knows; a visitor is created only when someone listens."""
+    from automations.webhooks import widget_open_has_listeners
+
+    if request.data.get("name") != "webwidget.triggered":
+        return HttpResponse(status=204)
+    info = request.data.get("event_info")
+    info = dict(info) if isinstance(info, dict) else {}
+    if request.visitor is None and not widget_open_has_listeners(request.channel.inbox):
+        return HttpResponse(status=204)
+    language = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0].strip()
+    info.update({"widget_language": request.GET.get("locale") or None,
+                 **({"browser_language": language} if language else {})})
+    info.setdefault("initiated_at", {"timestamp": timezone.now().isoformat()})
+    widget_actions.trigger_widget_opened(_ensure_visitor(request), event_info=info)
+    return HttpResponse(status=204)
+
+
 # --- Labels and agents --------------------------------------------------------------------------
 
 @widget_view(["POST", "DELETE"])
@@ -376,3 +400,15 @@ def inbox_members(request):
 
     users = User.objects.filter(pk__in=inbox_member_ids(request.channel.inbox)).order_by("name")
     return {"payload": [{"id": u.pk, "name": u.available_name, "avatar_url": ""} for u in users]}
+
+
+# --- Help center (deflection) -------------------------------------------------------------------
+
+@widget_view(["GET"])
+def article(request, article_id: int):
+    """An article of the inbox's public help center, rendered for reading inside the widget. The view is
+    counted by the portal's `POST /hc/<slug>/articles/<id>/view` (source=widget), not here."""
+    found = widget_article(request.channel, article_id)
+    if found is None:
+        raise Http404
+    return article_json(found)

@@ -13,8 +13,13 @@ from contacts.models import ContactInbox
 from conversations.models import Attachment, Conversation, Message
 from conversations.rendering import render_markdown
 from conversations.serializers import attachment_token
+from helpcenter.models import Article, Portal
+from helpcenter.queries import popular_articles
+from helpcenter.rendering import render_article
 from inboxes.models import WebWidgetChannel
-from inboxes.widget_queries import availability, public_messages
+from inboxes.widget_queries import availability, public_messages, widget_portal
+
+_LOOK_UP = object()
 
 
 def avatar_path(channel: WebWidgetChannel) -> str:
@@ -24,9 +29,10 @@ def avatar_path(channel: WebWidgetChannel) -> str:
         f"?v={int(channel.inbox.updated_at.timestamp())}")
 
 
-def config_json(channel: WebWidgetChannel) -> dict:
-    """Chatwoot's website_channel_config (never the HMAC token)."""
+def config_json(channel: WebWidgetChannel, *, portal=_LOOK_UP) -> dict:
+    """Chatwoot's website_channel_config (never the HMAC token), plus `help_center` (see help_center_json)."""
     inbox = channel.inbox
+    portal = widget_portal(channel) if portal is _LOOK_UP else portal
     hours = [{"day_of_week": h.day_of_week, "closed_all_day": h.closed_all_day, "open_all_day": h.open_all_day,
               "open_hour": h.open_hour, "open_minutes": h.open_minutes, "close_hour": h.close_hour,
               "close_minutes": h.close_minutes} for h in inbox.working_hours.all()]
@@ -46,7 +52,50 @@ def config_json(channel: WebWidgetChannel) -> dict:
         "allow_messages_after_resolved": inbox.allow_messages_after_resolved,
         "lock_to_single_conversation": inbox.lock_to_single_conversation,
         "hmac_mandatory": channel.hmac_mandatory, "locale": translation.get_language(),
+        "help_center": help_center_json(portal),
     }
+
+
+def portal_locale(portal: Portal, locale: str | None) -> str:
+    """The portal language closest to the widget's ("pt-br" → "pt-BR", "en" → "en"), else the portal's default."""
+    wanted = (locale or "").lower()
+    allowed = portal.allowed_locales
+    for matches in (lambda code: code.lower() == wanted,
+                    lambda code: code.lower().split("-")[0] == wanted.split("-")[0]):
+        found = next((code for code in allowed if matches(code)), None)
+        if found:
+            return found
+    return portal.default_locale
+
+
+def help_center_json(portal: Portal | None) -> dict | None:
+    """Where the widget searches before a chat starts (deflection): the public portal linked to the inbox, in the
+    active language; None when there is none (restricted and password-protected portals are never offered)."""
+    if portal is None:
+        return None
+    locale = portal_locale(portal, translation.get_language())
+    return {"name": portal.name, "slug": portal.slug, "locale": locale, "url": f"/hc/{portal.slug}/{locale}/"}
+
+
+def article_link(article: Article) -> str:
+    """The article's page in the portal (same origin as the widget frame)."""
+    return f"/hc/{article.portal.slug}/{article.locale}/articles/{article.slug}/"
+
+
+def popular_articles_json(portal: Portal | None, limit: int = 3) -> list[dict]:
+    """The portal's most viewed articles in the widget's language, shown before the visitor types."""
+    if portal is None:
+        return []
+    articles = popular_articles(portal, portal_locale(portal, translation.get_language()), limit=limit)
+    return [{"id": a.pk, "title": a.title, "description": a.description, "link": article_link(a)}
+            for a in articles]
+
+
+def article_json(article: Article) -> dict:
+    """An article as the widget shows it: the sanitised HTML of the portal page and a link to that page."""
+    return {"id": article.pk, "title": article.title, "description": article.description, "locale": article.locale,
+            "content_html": str(render_article(article.content).html), "link": article_link(article),
+            "portal_slug": article.portal.slug}
 
 
 def visitor_json(contact_inbox: ContactInbox) -> dict:
@@ -79,9 +128,11 @@ def sender_json(message: Message, senders: dict) -> dict | None:
     if message.sender_type == "Contact":
         return {"id": sender.pk, "name": sender.name, "type": "contact"}
     name = getattr(sender, "available_name", None) or getattr(sender, "name", "")
-    # Agents' pictures are served only to members, so the widget shows initials instead.
-    return {"id": sender.pk, "name": name, "available_name": name, "avatar_url": "",
-            "type": "user" if message.sender_type == "User" else "agent_bot"}
+    # Agents' pictures are served only to members, so the widget shows initials instead; bots' are public.
+    bot = message.sender_type == "AgentBot"
+    avatar = reverse("widget:bot-avatar", args=[sender.uid]) if bot and sender.avatar else ""
+    return {"id": sender.pk, "name": name, "available_name": name, "avatar_url": avatar,
+            "type": "agent_bot" if bot else "user"}
 
 
 def load_senders(messages: list[Message]) -> dict:

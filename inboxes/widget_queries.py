@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from contacts.models import ContactInbox
 from conversations.models import Conversation, Message
+from helpcenter.models import Article, Portal
 from inboxes.models import Inbox, WebWidgetChannel
 
 TOKEN_DAYS = 180  # Chatwoot's WIDGET_TOKEN_EXPIRY
@@ -82,6 +83,25 @@ def visitor_message(conversation: Conversation, message_id) -> Message | None:
         return public_messages(conversation).filter(pk=int(message_id)).first()
     except (TypeError, ValueError):
         return None
+
+
+def widget_portal(channel: WebWidgetChannel) -> Portal | None:
+    """The public help center linked to the widget's inbox, or None: restricted, password-protected and archived
+    portals are never searchable from the widget (its visitors are anonymous)."""
+    return (Portal.objects.filter(inbox_id=channel.inbox_id, archived=False, visibility=Portal.Visibility.PUBLIC)
+            .order_by("id").first())
+
+
+def widget_article(channel: WebWidgetChannel, article_id) -> Article | None:
+    """A published article of a public help center linked to the widget's inbox, or None (another inbox's or
+    account's portal, a draft, a restricted portal)."""
+    try:
+        article_id = int(article_id)
+    except (TypeError, ValueError):
+        return None
+    return (Article.objects.select_related("portal")
+            .filter(pk=article_id, status=Article.Status.PUBLISHED, portal__inbox_id=channel.inbox_id,
+                    portal__archived=False, portal__visibility=Portal.Visibility.PUBLIC).first())
 
 
 def origin_allowed(channel: WebWidgetChannel, origin: str | None) -> bool:

@@ -16,8 +16,15 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from autonomia.api import NOT_FOUND
+from helpcenter.rendering import FRAME_SOURCES
 from inboxes.widget_api import widget_locale
-from inboxes.widget_payloads import config_json, conversation_json, messages_json, visitor_json
+from inboxes.widget_payloads import (
+    config_json,
+    conversation_json,
+    messages_json,
+    popular_articles_json,
+    visitor_json,
+)
 from inboxes.widget_queries import (
     frame_ancestors,
     issue_widget_token,
@@ -25,6 +32,7 @@ from inboxes.widget_queries import (
     visitor_from_token,
     visitor_messages,
     widget_by_token,
+    widget_portal,
 )
 
 SDK_PATH = Path(settings.BASE_DIR) / "static" / "widget" / "sdk.js"
@@ -48,8 +56,12 @@ def sdk(request: HttpRequest) -> HttpResponse:
 
 def _initial_state(channel, visitor) -> dict:
     conversation = visitor_conversation(visitor) if visitor else None
+    # The help center is searched only before a chat starts (deflection), so its popular articles are needed
+    # only then.
+    portal = widget_portal(channel)
     return {
-        "config": config_json(channel),
+        "config": config_json(channel, portal=portal),
+        "articles": popular_articles_json(portal) if conversation is None else [],
         "contact": visitor_json(visitor) if visitor else None,
         "conversation": conversation_json(conversation),
         "messages": messages_json(visitor_messages(conversation), conversation) if conversation else [],
@@ -73,7 +85,11 @@ def frame(request: HttpRequest) -> HttpResponse:
             "channel": channel, "state": state, "locale": locale, "strings": widget_strings(),
             "html_lang": {"pt-br": "pt-BR"}.get(locale, locale), "dark": request.GET.get("dark_mode", "light"),
         })
-    response._csp_config = {**settings.SECURE_CSP, "frame-ancestors": frame_ancestors(channel)}
+    # Help-center articles opened inside the widget may show https images and YouTube/Vimeo players, as on the
+    # portal's own article pages.
+    response._csp_config = {**settings.SECURE_CSP, "frame-ancestors": frame_ancestors(channel),
+                            "img-src": [*settings.SECURE_CSP["img-src"], "https:"],
+                            "frame-src": ["'self'", *FRAME_SOURCES]}
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"  # the URL carries the visitor's token
     return response
@@ -86,6 +102,20 @@ def avatar(request: HttpRequest, website_token: str) -> HttpResponse:
     if channel is None or not channel.inbox.avatar:
         raise Http404
     response = FileResponse(channel.inbox.avatar.open("rb"), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def bot_avatar(request: HttpRequest, uid) -> HttpResponse:
+    """A bot's picture on its messages in the widget (public, like Chatwoot's; named by the bot's random uid)."""
+    from inboxes.models import AgentBot
+
+    bot = AgentBot.objects.filter(uid=uid).exclude(avatar="").first()
+    if bot is None:
+        raise Http404
+    response = FileResponse(bot.avatar.open("rb"), content_type="image/png")  # AvatarField stores PNG only
     response["Cache-Control"] = "public, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -139,4 +169,14 @@ def widget_strings() -> dict:
         "download": _("Download"),
         "powered_by": _("Powered by Autonomia"),
         "team": _("Team"),
+        "hc_title": _("Search for an answer"),
+        "hc_placeholder": _("Search our help center"),
+        "hc_popular": _("Popular articles"),
+        "hc_searching": _("Searching…"),
+        "hc_none": _("No articles found for “%(query)s”."),
+        "hc_error": _("The search is not available right now."),
+        "hc_back": _("Back"),
+        "hc_open": _("Open in the help center"),
+        "hc_still": _("Still need help?"),
+        "loading": _("Loading…"),
     }

@@ -15,18 +15,18 @@ from django.utils.translation import override
 from autonomia.actions import DomainError, audit
 from autonomia.models import Team
 from automations.assistant import queries
-from automations.assistant.models import AssistantConfig, AssistantConversation, AssistantRun
+from automations.assistant.models import ArticleEmbedding, AssistantConfig, AssistantConversation, AssistantRun
 from automations.assistant.tools import Decision, collectable, routes
 from conversations import realtime
 from conversations.models import Conversation, Message
 from inboxes.models import AgentBot, AgentBotInbox, Inbox
 
 Outcome = AssistantRun.Outcome
-STALE_RUN = dt.timedelta(minutes=10)
+STALE_RUN = dt.timedelta(minutes=10)  # longer than a model call with its retries (3 × 120 s at most)
 
 EDITABLE = ("name", "instructions", "fields_to_collect", "routing", "faq", "portal_ids", "handoff_phrases",
             "handoff_message", "after_hours_message", "max_turns", "debounce_seconds", "mask_pii", "llm_base_url",
-            "llm_model", "llm_timeout", "monthly_token_limit")
+            "llm_model", "llm_timeout", "monthly_token_limit", "embeddings_model")
 
 
 def handoff_reason_label(reason: str) -> str:
@@ -40,17 +40,20 @@ def handoff_reason_label(reason: str) -> str:
         "ungrounded_link": _("the reply cited an unknown link"), "routed": _("the protocol is complete"),
         "not_understood": _("the assistant did not understand"), "validation": _("invalid information"),
         "error": _("an internal error"),
+        "unanswered": _("the assistant did not answer in time"),
+        "worker_lost": _("the assistant stopped while answering"),
     }.get(reason, reason)
 
 
 # --- Settings ---------------------------------------------------------------------------------
 
 @transaction.atomic
-def save_assistant_config(inbox: Inbox, *, actor, enabled: bool, api_key: str | None = None,
+def save_assistant_config(inbox: Inbox, *, actor, enabled: bool, api_key: str | None = None, avatar=None,
                           **fields) -> AssistantConfig:
     """Create or change the inbox's assistant; while enabled its bot is attached to the inbox (pending flow).
 
-    `api_key` None keeps the stored key, "" clears it.
+    `api_key` None keeps the stored key, "" clears it. `avatar`: an image (already checked and re-encoded by the
+    form's AvatarField) replaces the picture shown on its messages, False removes it, None keeps it.
     """
     config = AssistantConfig.objects.select_for_update().filter(inbox=inbox).first() or AssistantConfig(
         inbox=inbox, account_id=inbox.account_id)
@@ -67,12 +70,16 @@ def save_assistant_config(inbox: Inbox, *, actor, enabled: bool, api_key: str | 
         raise DomainError(_("Fill in both the model endpoint and the model name, or neither."), field="llm_model")
     if config.llm_base_url:
         _check_endpoint(config.llm_base_url)
+    if config.embeddings_model and not config.llm_base_url:
+        raise DomainError(_("Embeddings use the model endpoint: fill it in, or leave the embeddings model empty."),
+                          field="embeddings_model")
     team_ids = {row.get("team_id") for row in config.routing or [] if isinstance(row, dict)} - {None, ""}
     if team_ids and Team.objects.filter(account_id=inbox.account_id, pk__in=team_ids).count() != len(team_ids):
         raise DomainError(_("The routing table names a team of another account."), field="routing")
     config.routing, config.fields_to_collect = routes(config), collectable(config)
+    config.portal_ids = _checked_portals(inbox.account_id, config.portal_ids)
     config.enabled = enabled
-    config.agent_bot = _sync_bot(inbox, config)
+    config.agent_bot = _sync_bot(inbox, config, avatar)
     config.save()
     link = AgentBotInbox.objects.select_for_update().filter(inbox=inbox).first()
     if link and link.agent_bot_id != config.agent_bot_id:
@@ -84,8 +91,14 @@ def save_assistant_config(inbox: Inbox, *, actor, enabled: bool, api_key: str | 
                                                                       "status": AgentBotInbox.Status.ACTIVE})
     elif link:
         link.delete()  # conversations now start open and reopen open, for people
+    if config.embeddings_model:  # new articles, or a new model: vectors are computed in the background
+        from automations.assistant.tasks import embed_articles_task
+
+        config_id = config.pk
+        transaction.on_commit(lambda: embed_articles_task.delay(config_id), robust=True)
     audit(inbox.account_id, actor, "assistant_config_saved", config,
-          {"enabled": enabled, **{k: v for k, v in fields.items() if k not in ("instructions", "faq")}})
+          {"enabled": enabled, **{k: v for k, v in fields.items() if k not in ("instructions", "faq")},
+           **({"avatar": "removed" if avatar is False else "changed"} if avatar is not None else {})})
     return config
 
 
@@ -103,12 +116,31 @@ def _check_endpoint(url: str) -> None:
         raise DomainError(str(getattr(error, "message", error)), field="llm_base_url") from None
 
 
-def _sync_bot(inbox: Inbox, config: AssistantConfig) -> AgentBot:
-    """The bot the assistant speaks as, named after it (sender of its messages and activity lines)."""
+def _checked_portals(account_id: int, portal_ids) -> list[int]:
+    """The chosen help centers, which must be the account's."""
+    from helpcenter.models import Portal
+
+    wanted = sorted({int(pk) for pk in portal_ids or []})
+    if wanted and Portal.objects.filter(account_id=account_id, pk__in=wanted).count() != len(wanted):
+        raise DomainError(_("Choose help centers of this account."), field="portal_ids")
+    return wanted
+
+
+def _sync_bot(inbox: Inbox, config: AssistantConfig, avatar=None) -> AgentBot:
+    """The bot the assistant speaks as, named after it (sender of its messages and activity lines), with its
+    picture; a replaced picture's file is deleted after commit."""
     bot = config.agent_bot or AgentBot(account_id=inbox.account_id, bot_config={"assistant": True})
     bot.name = config.name.strip()
     bot.description = _("Built-in assistant")
+    old = bot.avatar.name if bot.avatar else ""
+    if avatar is False:
+        bot.avatar = ""
+    elif avatar is not None:
+        bot.avatar.save(avatar.name, avatar, save=False)
     bot.save()
+    if old and old != (bot.avatar.name if bot.avatar else ""):
+        storage = bot.avatar.storage
+        transaction.on_commit(lambda: storage.delete(old), robust=True)
     return bot
 
 
@@ -239,3 +271,52 @@ def _activity(conversation: Conversation, text: str) -> Message:
 def hand_off_after_failure(run: AssistantRun, reason: str, detail: str = "") -> str:
     """The run crashed: hand off anyway (never silence), if the conversation is still the assistant's."""
     return apply_decision(run, Decision(mode=run.mode or "").hand_off(reason, detail[:300]))
+
+
+def hand_off_unattended(conversation_id: int, message_id: int, *, reason: str, stuck_run_id: int | None = None) -> str:
+    """Hand off a conversation the assistant left unanswered (its wake-up was lost, or its worker died while
+    answering): never silence. Idempotent per message (wake key "handoff:<message id>")."""
+    conversation = Conversation.objects.select_related("inbox", "account").filter(pk=conversation_id).first()
+    if conversation is None:
+        return "gone"
+    if stuck_run_id is not None:  # closed here, so the report shows no run "running" forever
+        AssistantRun.objects.filter(pk=stuck_run_id, outcome=Outcome.RUNNING).update(
+            outcome=Outcome.DISCARDED, reason="worker_lost", finished_at=timezone.now())
+    record = claim_run(conversation, trigger_message_id=message_id, wake_key=f"handoff:{message_id}")
+    if record is None:
+        return "duplicate"
+    config = queries.enabled_config(conversation.inbox_id)
+    mode = "llm" if config is not None and config.uses_llm else "guided"
+    return apply_decision(record, Decision(mode=mode).hand_off(reason))
+
+
+EMBED_BATCH = 32
+EMBED_MAX_ARTICLES = 2000
+
+
+def refresh_article_embeddings(config: AssistantConfig, *, article_ids: list[int] | None = None) -> int:
+    """Store vectors for the published articles of the public help centers the assistant searches (or only
+    `article_ids` of them) whose vector is missing or older than their text; returns how many were embedded.
+    Derived data, so not audited; the model calls happen outside any transaction."""
+    from automations.assistant import embeddings, knowledge
+    from helpcenter.models import Article
+
+    if not embeddings.enabled(config):
+        return 0
+    portals = [p for p in knowledge._portals(config) if p.is_public]
+    articles = Article.objects.filter(portal__in=portals, status=Article.Status.PUBLISHED).only(
+        "id", "title", "body_text").order_by("id")
+    if article_ids is not None:
+        articles = articles.filter(pk__in=article_ids)
+    articles = list(articles[:EMBED_MAX_ARTICLES])
+    fresh = embeddings.fresh_vectors(config, articles)
+    stale = [a for a in articles if a.pk not in fresh]
+    for start in range(0, len(stale), EMBED_BATCH):
+        batch = stale[start:start + EMBED_BATCH]
+        texts = [embeddings.article_text(a) for a in batch]
+        vectors = embeddings.embed_texts(config, texts)
+        for article, text, vector in zip(batch, texts, vectors, strict=True):
+            ArticleEmbedding.objects.update_or_create(
+                article=article, model=config.embeddings_model,
+                defaults={"account_id": config.account_id, "digest": embeddings.digest(text), "vector": vector})
+    return len(stale)

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from autonomia.forms import StyledForm
+from autonomia.forms import AvatarField, StyledForm
 from autonomia.models import Team
 from automations.assistant.fields import KEY_RE, KINDS
 
@@ -12,6 +12,8 @@ from automations.assistant.fields import KEY_RE, KINDS
 class AssistantConfigForm(StyledForm):
     enabled = forms.BooleanField(label=gettext_lazy("The assistant answers new conversations"), required=False)
     name = forms.CharField(label=gettext_lazy("Name"), max_length=60)
+    avatar = AvatarField(label=gettext_lazy("Assistant picture"))
+    remove_avatar = forms.BooleanField(label=gettext_lazy("Remove the current picture"), required=False)
     instructions = forms.CharField(
         label=gettext_lazy("Instructions"), required=False, widget=forms.Textarea(attrs={"rows": 6}),
         help_text=gettext_lazy("The protocol: how to qualify the customer, what to ask, when to hand off."))
@@ -24,6 +26,11 @@ class AssistantConfigForm(StyledForm):
         help_text=gettext_lazy("One need per line: need | label | team name | keywords separated by commas."))
     faq = forms.CharField(label=gettext_lazy("Frequently asked questions"), required=False,
                           widget=forms.Textarea(attrs={"rows": 5}))
+    portal_ids = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Help centers to search"), required=False, coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("None checked: every help center of the account. Only published articles of public "
+                               "help centers are used."))
     handoff_phrases = forms.CharField(label=gettext_lazy("Handoff phrases"), required=False,
                                       widget=forms.Textarea(attrs={"rows": 3}),
                                       help_text=gettext_lazy("One per line; the customer saying one reaches a "
@@ -46,6 +53,10 @@ class AssistantConfigForm(StyledForm):
                               widget=forms.PasswordInput(render_value=False),
                               help_text=gettext_lazy("Leave empty to keep the saved key."))
     clear_api_key = forms.BooleanField(label=gettext_lazy("Remove the saved key"), required=False)
+    embeddings_model = forms.CharField(
+        label=gettext_lazy("Embeddings model"), required=False, max_length=120,
+        help_text=gettext_lazy("Optional, e.g. text-embedding-3-small or nomic-embed-text: orders the help-center "
+                               "search results by meaning. Uses the same endpoint and key."))
     llm_timeout = forms.IntegerField(label=gettext_lazy("Model timeout (seconds)"), min_value=2, max_value=120)
     monthly_token_limit = forms.IntegerField(label=gettext_lazy("Monthly token limit of the account (0 = none)"),
                                              min_value=0)
@@ -56,14 +67,16 @@ class AssistantConfigForm(StyledForm):
         initial = {k: getattr(config, k) for k in (
             "enabled", "name", "instructions", "faq", "handoff_phrases", "handoff_message", "after_hours_message",
             "max_turns", "debounce_seconds", "mask_pii", "llm_base_url", "llm_model", "llm_timeout",
-            "monthly_token_limit")}
+            "monthly_token_limit", "embeddings_model")}
         names = {t.pk: t.name for t in self.teams.values()}
         initial["fields_text"] = "\n".join(" | ".join([f["key"], f["label"], f["target"], f["kind"]])
                                            for f in config.fields_to_collect or [])
+        initial["portal_ids"] = list(config.portal_ids or [])
         initial["routing_text"] = "\n".join(" | ".join([r["need"], r["label"], names.get(r.get("team_id"), ""),
                                                         ", ".join(r.get("keywords") or [])])
                                             for r in config.routing or [])
         super().__init__(*args, initial=initial, **kwargs)
+        self.fields["portal_ids"].choices = portal_choices(config.account_id)
         if config.llm_api_key:
             self.fields["api_key"].help_text = _("Saved key ending in %(end)s. Leave empty to keep it.") % {
                 "end": config.masked_api_key}
@@ -106,4 +119,15 @@ class AssistantConfigForm(StyledForm):
         api_key = "" if data.pop("clear_api_key") else (data.pop("api_key") or None)
         data.pop("api_key", None)
         data["fields_to_collect"], data["routing"] = data.pop("fields_text"), data.pop("routing_text")
-        return {**data, "api_key": api_key}
+        avatar, remove = data.pop("avatar"), data.pop("remove_avatar")
+        return {**data, "api_key": api_key, "avatar": avatar or (False if remove else None)}
+
+
+def portal_choices(account_id: int) -> list[tuple[int, str]]:
+    """The account's help centers that are not archived (the ones the assistant may search)."""
+    try:
+        from helpcenter.models import Portal
+    except ImportError:
+        return []
+    return list(Portal.objects.filter(account_id=account_id, archived=False).order_by("name").values_list(
+        "pk", "name"))

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.html import strip_tags
 
 log = logging.getLogger(__name__)
+RERANK_POOL = 12  # full-text candidates reranked by embeddings, when they are on
 
 
 def article_url(article) -> str:
@@ -37,14 +38,20 @@ def search(config, query: str, *, limit: int = 3) -> list[dict]:
         from helpcenter.queries import search_articles
     except ImportError:
         return []
+    from automations.assistant import embeddings
+
+    rerank = embeddings.enabled(config)
+    pool = max(limit, RERANK_POOL) if rerank else limit
     hits = []
     for portal in _portals(config):
         try:
             # viewer=None: only what an anonymous customer may read (never restricted portals).
-            hits.extend(search_articles(portal, query, limit=limit, viewer=None))
+            hits.extend(search_articles(portal, query, limit=pool, viewer=None))
         except Exception:  # a help-center failure must not silence the assistant; it hands off instead
             log.exception("assistant: help-center search failed for portal %s", portal.pk)
     hits.sort(key=lambda hit: -hit.score)
+    if rerank and len(hits) > 1:
+        hits = embeddings.rerank(config, query, hits[:pool])
     found = []
     for hit in hits[:limit]:
         article = hit.article

@@ -1,5 +1,6 @@
 """A small client for any OpenAI-compatible chat-completions endpoint (OpenAI, Azure OpenAI, OpenRouter, Ollama,
-vLLM, LiteLLM): timeouts, retries with backoff and jitter, tool calls. No streaming: replies are posted whole."""
+vLLM, LiteLLM): timeouts, retries with backoff and jitter, tool calls. No streaming: replies are posted whole.
+`embed` calls the same server's `/embeddings` (optional reranking of help-center candidates)."""
 
 import json
 import random
@@ -48,9 +49,12 @@ class Endpoint:
     backoff: float = 0.5
 
     def completions_url(self) -> str:
+        return self.url("/chat/completions")
+
+    def url(self, suffix: str) -> str:
         # Azure puts ?api-version=… on the deployment URL: keep the query after the appended path.
         parts = urlsplit(self.base_url)
-        path = parts.path.rstrip("/") + "/chat/completions"
+        path = parts.path.rstrip("/") + suffix
         return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
     def headers(self) -> dict:
@@ -69,6 +73,37 @@ def chat(endpoint: Endpoint, messages: list[dict], *, tools: list[dict] | None =
     body = {"model": endpoint.model, "messages": messages, "temperature": temperature}
     if tools:
         body.update(tools=tools, tool_choice="auto")
+    response, latency_ms = _post(endpoint, endpoint.completions_url(), body, session)
+    completion = parse(response)
+    completion.latency_ms = latency_ms
+    return completion
+
+
+@dataclass
+class Embeddings:
+    vectors: list[list[float]]
+    tokens: int = 0
+    latency_ms: int = 0
+
+
+def embed(endpoint: Endpoint, texts: list[str], *, model: str,
+          session: requests.Session | None = None) -> Embeddings:
+    """Vectors for `texts` from `POST {base}/embeddings` (same retries as chat); raises LLMError."""
+    response, latency_ms = _post(endpoint, endpoint.url("/embeddings"), {"model": model, "input": texts}, session)
+    try:
+        data = response.json()
+        rows = sorted(data["data"], key=lambda row: row.get("index", 0))
+        vectors = [[float(x) for x in row["embedding"]] for row in rows]
+        tokens = int((data.get("usage") or {}).get("prompt_tokens") or 0)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise LLMError("malformed_reply", f"{type(error).__name__}: {response.text[:300]}") from None
+    if len(vectors) != len(texts) or any(len(v) != len(vectors[0]) or not v for v in vectors):
+        raise LLMError("malformed_reply", "embeddings of the wrong count or size")
+    return Embeddings(vectors=vectors, tokens=tokens, latency_ms=latency_ms)
+
+
+def _post(endpoint: Endpoint, url: str, body: dict, session) -> tuple[requests.Response, int]:
+    """POST with the endpoint's timeouts and retries; the 200 response and its latency in ms."""
     http = session or requests
     deadline = time.monotonic() + endpoint.timeout * (endpoint.retries + 1)
     last = LLMError("llm_error")
@@ -78,7 +113,7 @@ def chat(endpoint: Endpoint, messages: list[dict], *, tools: list[dict] | None =
         if remaining <= 0:
             break
         try:
-            response = http.post(endpoint.completions_url(), json=body, headers=endpoint.headers(),
+            response = http.post(url, json=body, headers=endpoint.headers(),
                                  timeout=(min(5.0, endpoint.timeout), min(endpoint.timeout, remaining)),
                                  allow_redirects=False)
         except requests.Timeout as error:
@@ -87,9 +122,7 @@ def chat(endpoint: Endpoint, messages: list[dict], *, tools: list[dict] | None =
             last = LLMError("llm_error", str(error)[:300])
         else:
             if response.status_code == 200:
-                completion = parse(response)
-                completion.latency_ms = int((time.monotonic() - started) * 1000)
-                return completion
+                return response, int((time.monotonic() - started) * 1000)
             last = LLMError("llm_error", f"HTTP {response.status_code}: {response.text[:300]}")
             if response.status_code not in RETRY_STATUSES:
                 raise last

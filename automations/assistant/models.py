@@ -39,6 +39,8 @@ class AssistantConfig(models.Model):
     llm_model = models.CharField(_("model"), max_length=120, blank=True)
     llm_api_key = models.CharField(max_length=500, blank=True)  # never rendered back in full
     llm_timeout = models.PositiveIntegerField(_("model timeout (seconds)"), default=30)
+    # Optional: rerank help-center search candidates by embeddings from the same endpoint ("" = FTS order only).
+    embeddings_model = models.CharField(_("embeddings model"), max_length=120, blank=True)
     monthly_token_limit = models.PositiveIntegerField(_("monthly token limit of the account (0 = none)"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -115,3 +117,18 @@ class AssistantRun(models.Model):
     @property
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+
+class ArticleEmbedding(models.Model):
+    """An article's vector for one embeddings model, for the revision (title + text) whose digest it records;
+    a changed article has a new digest and is embedded again (tasks.embed_articles_task)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    article = models.ForeignKey("helpcenter.Article", on_delete=models.CASCADE, related_name="+")
+    model = models.CharField(max_length=120)
+    digest = models.CharField(max_length=64)  # sha256 of the embedded text
+    vector = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "model"], name="assistant_embedding_unique")]

@@ -3,7 +3,8 @@
 import datetime as dt
 import statistics
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from automations.assistant.models import AssistantConfig, AssistantConversation, AssistantRun
@@ -24,6 +25,18 @@ def access_assistant_config(account_user, inbox_id: int) -> AssistantConfig:
     from inboxes.queries import access_inbox
 
     return config_for_inbox(access_inbox(account_user, inbox_id))
+
+
+def assistant_bot_conflict(inbox, agent_bot) -> str:
+    """Why `agent_bot` (None: no bot) may not be set on the inbox by the agent-bot settings, or ""."""
+    from django.utils.translation import gettext as _
+
+    own = AssistantConfig.objects.filter(inbox=inbox, enabled=True).values_list("agent_bot_id", flat=True).first()
+    if own is not None and getattr(agent_bot, "pk", None) != own:
+        return _("The assistant is on in this inbox. Turn it off in the inbox settings first.")
+    if agent_bot is not None and agent_bot.pk != own and AssistantConfig.objects.filter(agent_bot=agent_bot).exists():
+        return _("This bot is the built-in assistant of another inbox.")
+    return ""
 
 
 def enabled_config(inbox_id: int) -> AssistantConfig | None:
@@ -121,3 +134,32 @@ def recent_runs(account_id: int, limit: int = 50) -> list[AssistantRun]:
     """The account's latest assistant runs with their conversation, newest first."""
     return list(AssistantRun.objects.filter(account_id=account_id).select_related("conversation", "inbox").order_by(
         "-id")[:limit])
+
+
+def unattended_wakeups(*, now: dt.datetime, quiet_for: dt.timedelta, stale_before: dt.datetime,
+                       window: dt.timedelta = dt.timedelta(days=1), limit: int = 200) -> list[dict]:
+    """Pending conversations of inboxes where the assistant is on whose customer's latest message is unanswered
+    and has no run, or only a run still "running" since before `stale_before` (its worker died).
+
+    `asked_at` is when the assistant was last asked to answer: the message, or a later write to the conversation
+    (marking it pending wakes the assistant for an older message). Only rows asked more than `quiet_for` ago
+    (past the debounce) and active within `window` are returned. Rows: conversation_id, message_id, asked_at,
+    stuck_run_id."""
+    inbox_ids = AssistantConfig.objects.filter(enabled=True, agent_bot__isnull=False).values("inbox_id")
+    latest = Message.objects.filter(conversation=OuterRef("pk"), message_type=MessageType.INCOMING,
+                                    private=False).order_by("-id")
+    spoken = Message.objects.filter(conversation=OuterRef("pk"), message_type__in=SPOKEN, private=False,
+                                    id__gt=OuterRef("message_id"))
+    runs = AssistantRun.objects.filter(conversation=OuterRef("pk"), trigger_message_id=OuterRef("message_id"))
+    live = runs.exclude(outcome=AssistantRun.Outcome.RUNNING, created_at__lt=stale_before)
+    stuck = runs.filter(outcome=AssistantRun.Outcome.RUNNING, created_at__lt=stale_before).order_by("-id")
+    rows = (Conversation.objects
+            .filter(Q(last_activity_at__gte=now - window) | Q(updated_at__gte=now - window),
+                    inbox_id__in=inbox_ids, status=Conversation.Status.PENDING)
+            .annotate(message_id=Subquery(latest.values("id")[:1]),
+                      asked_at=Greatest(Subquery(latest.values("created_at")[:1]), "updated_at"))
+            .filter(message_id__isnull=False, asked_at__lte=now - quiet_for)
+            .exclude(Exists(spoken)).exclude(Exists(live))
+            .annotate(stuck_run_id=Subquery(stuck.values("id")[:1]))
+            .order_by("asked_at").values("message_id", "asked_at", "stuck_run_id", conversation_id=F("pk")))
+    return list(rows[:limit])

@@ -3,14 +3,15 @@
 import datetime as dt
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autonomia.actions import DomainError
 from autonomia.forms import add_domain_error
-from autonomia.views import admin_view
+from autonomia.views import account_view, admin_view
 from autonomia.views_settings import form_status
 from automations.assistant import actions, queries
 from automations.assistant.forms import AssistantConfigForm
@@ -19,7 +20,7 @@ from automations.assistant.forms import AssistantConfigForm
 @admin_view
 def assistant_settings(request: HttpRequest, inbox_id: int) -> HttpResponse:
     config = queries.access_assistant_config(request.account_user, inbox_id)
-    form = AssistantConfigForm(request.POST or None, config=config)
+    form = AssistantConfigForm(request.POST or None, request.FILES or None, config=config)
     if request.method == "POST" and form.is_valid():
         try:
             actions.save_assistant_config(config.inbox, actor=request.user, **form.settings())
@@ -28,8 +29,12 @@ def assistant_settings(request: HttpRequest, inbox_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Assistant settings saved."))
             return redirect("assistant:settings", account_id=config.account_id, inbox_id=config.inbox_id)
-    return render(request, "assistant/settings.html", {"inbox": config.inbox, "config": config, "form": form,
-                                                       "tab": "assistant"}, status=form_status(form))
+    bot = config.agent_bot
+    avatar_url = reverse("assistant:bot-avatar", args=[config.account_id, bot.pk]) if bot and bot.avatar else None
+    return render(request, "assistant/settings.html", {
+        "inbox": config.inbox, "config": config, "form": form, "tab": "assistant", "bot_avatar_url": avatar_url,
+        "bot_placeholder": {"available_name": config.name, "initials": (config.name or "?")[:1].upper()},
+    }, status=form_status(form))
 
 
 @admin_view
@@ -46,3 +51,18 @@ def assistant_report(request: HttpRequest) -> HttpResponse:
         run.reason_label = actions.handoff_reason_label(run.reason) if run.reason else ""
     return render(request, "assistant/report.html", {"report": report, "reasons": reasons, "days": days,
                                                      "runs": runs})
+
+
+@account_view
+def bot_avatar(request: HttpRequest, bot_id: int) -> HttpResponse:
+    """The picture of a bot (Alú or an external one) shown on its messages to the account's members."""
+    from inboxes.queries import access_agent_bot
+
+    bot = access_agent_bot(request.account_user, bot_id)
+    if not bot.avatar:
+        raise Http404
+    response = FileResponse(bot.avatar.open("rb"), content_type="image/png")  # AvatarField stores PNG only
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+

@@ -5,6 +5,10 @@
  * parent page (the loader keeps it in its cookie). Replies, typing and status arrive over /ws/widget/; after a
  * reconnect the thread is re-fetched from the last known message, and messages typed while offline wait in an
  * outbox until they are accepted.
+ *
+ * Before a chat starts, a widget whose inbox has a public help center (config.help_center) searches it as the
+ * visitor types (/hc/<slug>/<locale>/articles.json, same origin) and opens articles inside the frame
+ * (/api/v1/widget/articles/<id>); each opening is counted with POST /hc/<slug>/articles/<id>/view?source=widget.
  */
 (function () {
   'use strict';
@@ -51,6 +55,9 @@
     clip: '<path d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9"/>',
     file: '<path d="M14 3H6a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V9z"/><path d="M14 3v6h6"/>',
     more: '<circle cx="12" cy="5" r="1.6"/><circle cx="12" cy="12" r="1.6"/><circle cx="12" cy="19" r="1.6"/>',
+    search: '<circle cx="11" cy="11" r="7"/><path d="m20 20-3.5-3.5"/>',
+    back: '<path d="m12 19-7-7 7-7"/><path d="M19 12H5"/>',
+    external: '<path d="M15 3h6v6"/><path d="M10 14 21 3"/><path d="M18 13v6a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2h6"/>',
   };
   function tell(message) { if (window.parent !== window) window.parent.postMessage(message, parentOrigin); }
   function setToken(value) {
@@ -96,8 +103,10 @@
   }
 
   function render() {
+    var searching = document.activeElement && document.activeElement.id === 'hc-q';
     root.textContent = '';
     var hasThread = !!state.conversation || messages.size > 0 || outbox.length > 0;
+    var article = hasThread ? null : reading;
     root.classList.toggle('has-thread', hasThread);
     var menu = null;
     if (config.enabled_features.indexOf('end_conversation') >= 0 && state.conversation && state.conversation.status !== 'resolved') {
@@ -117,7 +126,7 @@
         menu,
         popout ? null : h('button', { type: 'button', class: 'icon-btn', title: T.close, 'aria-label': T.close, onclick: function () { tell({ type: 'autonomia:close' }); } }, [icon(ICONS.close)]),
       ]),
-      hasThread ? null : h('div', { class: 'hero' }, [
+      hasThread || article ? null : h('div', { class: 'hero' }, [
         h('h1', { text: config.welcome_title || T.welcome_title }),
         h('p', { text: config.welcome_tagline || T.welcome_tagline }),
       ]),
@@ -125,15 +134,190 @@
     root.appendChild(header);
     var body = h('section', { class: 'body', id: 'body' });
     root.appendChild(body);
-    if (!hasThread && wantsPreChat()) {
+    if (article) {
+      body.appendChild(articleView());
+    } else if (!hasThread && wantsPreChat()) {
+      if (hc) body.appendChild(helpCard());
       body.appendChild(preChatForm());
     } else {
+      if (hc && !hasThread) body.appendChild(helpCard());
       body.appendChild(h('div', { class: 'thread', id: 'thread', role: 'log' }));
       body.appendChild(h('div', { class: 'typing', id: 'typing', hidden: true }, [h('span', { class: 'dots' }, [h('i'), h('i'), h('i')]), h('span', { text: T.typing })]));
       renderThread();
       root.appendChild(footer());
     }
     root.appendChild(h('div', { class: 'connection', id: 'connection', hidden: true, text: T.reconnecting }));
+    if (hc && !hasThread && !article) renderResults();
+    if (searching && $('#hc-q')) $('#hc-q').focus();
+  }
+
+  // ------------------------------------------------------------------ help center (deflection)
+  var hc = config.help_center; // {slug, locale, url} of the inbox's public portal, or null
+  var search = { query: '', results: null, active: -1, error: false, seq: 0, timer: null, pending: false, recorded: '' };
+  var reading = null; // {item, article, error}: the article open inside the widget
+
+  function searchUrl(query, record) {
+    return '/hc/' + encodeURIComponent(hc.slug) + '/' + encodeURIComponent(hc.locale) + '/articles.json?per_page=5&record=' +
+      (record ? 1 : 0) + '&query=' + encodeURIComponent(query);
+  }
+  function getJSON(url, options) {
+    return fetch(url, Object.assign({ credentials: 'omit' }, options)).then(function (response) {
+      if (!response.ok) throw new Error(response.statusText);
+      return response.status === 204 ? null : response.json();
+    });
+  }
+
+  function helpCard() {
+    var input = h('input', { type: 'search', id: 'hc-q', class: 'hc-input', value: search.query, placeholder: T.hc_placeholder,
+      autocomplete: 'off', enterkeyhint: 'search', role: 'combobox', 'aria-autocomplete': 'list', 'aria-expanded': 'false',
+      'aria-controls': 'hc-list', 'aria-labelledby': 'hc-title', oninput: typed, onkeydown: searchKeys, onblur: recordSearch });
+    return h('section', { class: 'card hc-card', 'aria-labelledby': 'hc-title' }, [
+      h('h2', { class: 'hc-title', id: 'hc-title', text: T.hc_title }),
+      h('div', { class: 'hc-search' }, [icon(ICONS.search), input]),
+      h('div', { class: 'hc-results', id: 'hc-results', 'aria-live': 'polite' }),
+    ]);
+  }
+
+  function typed(event) {
+    search.query = event.target.value.trim();
+    clearTimeout(search.timer);
+    search.pending = true;
+    search.timer = setTimeout(runSearch, 250);
+    if (search.query.length < 2) runSearch();
+  }
+
+  function runSearch() {
+    var query = search.query, seq = ++search.seq;
+    clearTimeout(search.timer);
+    search.pending = false;
+    search.active = -1; search.error = false;
+    if (query.length < 2) { search.results = null; renderResults(); return; }
+    if (!search.results) renderResults(true);
+    getJSON(searchUrl(query, false)).then(function (data) {
+      if (seq !== search.seq) return; // an older answer arriving late
+      search.results = data.payload.slice(0, 5);
+      renderResults();
+    }).catch(function () {
+      if (seq !== search.seq) return;
+      search.results = []; search.error = true;
+      renderResults();
+    });
+  }
+
+  function recordSearch() {
+    // Searches are fetched with record=0 while typing ("co", "com", "como"…); the term the visitor settled on is
+    // counted once, when they leave the box, open an article or start a conversation.
+    var query = search.query;
+    if (!hc || query.length < 2 || query === search.recorded) return;
+    search.recorded = query;
+    getJSON(searchUrl(query, true)).catch(function () {});
+  }
+
+  function shownItems() {
+    return search.query.length >= 2 ? (search.results || []) : (state.articles || []);
+  }
+
+  function renderResults(loading) {
+    var box = document.getElementById('hc-results'), input = document.getElementById('hc-q');
+    if (!box) return;
+    box.textContent = '';
+    var typedQuery = search.query.length >= 2, items = shownItems();
+    if (loading) box.appendChild(h('p', { class: 'muted hc-note', text: T.hc_searching }));
+    else if (search.error) box.appendChild(h('p', { class: 'muted hc-note', text: T.hc_error }));
+    else if (typedQuery && !items.length) box.appendChild(h('p', { class: 'muted hc-note', text: fmt(T.hc_none, { query: search.query }) }));
+    else if (!typedQuery && items.length) box.appendChild(h('p', { class: 'hc-label', id: 'hc-popular', text: T.hc_popular }));
+    if (items.length && !loading) {
+      box.appendChild(h('ul', { class: 'hc-list', id: 'hc-list', role: 'listbox', 'aria-labelledby': typedQuery ? 'hc-title' : 'hc-popular' },
+        items.map(function (item, index) {
+          return h('li', { id: 'hc-opt-' + index, class: 'hc-item' + (index === search.active ? ' is-active' : ''), role: 'option',
+            'aria-selected': index === search.active ? 'true' : 'false', 'data-id': item.id,
+            onmousedown: function (event) { event.preventDefault(); }, // keep the focus in the box
+            onclick: function () { openArticle(item); } }, [
+            h('span', { class: 'hc-item-title', html: item.title_html || null, text: item.title_html ? null : item.title }),
+            item.snippet_html || item.description ? h('span', { class: 'hc-snippet', html: item.snippet_html || null, text: item.snippet_html ? null : item.description }) : null,
+          ]);
+        })));
+    }
+    if (typedQuery && !loading) {
+      box.appendChild(h('p', { class: 'hc-still-line' }, [T.hc_still + ' ',
+        h('button', { type: 'button', class: 'link', text: T.start, onclick: startConversation })]));
+    }
+    if (input) {
+      input.setAttribute('aria-expanded', items.length && !loading ? 'true' : 'false');
+      if (search.active >= 0) input.setAttribute('aria-activedescendant', 'hc-opt-' + search.active);
+      else input.removeAttribute('aria-activedescendant');
+    }
+  }
+
+  function searchKeys(event) {
+    var items = shownItems();
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      if (!items.length) return;
+      event.preventDefault();
+      // -1 is the search box itself: Down from the last option, or Up from the first, comes back to it.
+      var next = search.active + (event.key === 'ArrowDown' ? 1 : -1);
+      search.active = next < -1 ? items.length - 1 : next >= items.length ? -1 : next;
+      renderResults();
+      var option = document.getElementById('hc-opt-' + search.active);
+      if (option) option.scrollIntoView({ block: 'nearest' });
+    } else if (event.key === 'Enter') {
+      event.preventDefault();
+      if (search.active >= 0) openArticle(items[search.active]);
+      else if (search.pending) { runSearch(); recordSearch(); } // the list on screen is for an older query
+      else if (search.query.length >= 2 && items.length) openArticle(items[0]);
+      else recordSearch();
+    } else if (event.key === 'Escape' && event.target.value) {
+      event.preventDefault();
+      event.target.value = ''; search.query = ''; runSearch();
+    }
+  }
+
+  function openArticle(item) {
+    recordSearch();
+    reading = { item: item, article: null, error: false };
+    render();
+    var current = reading;
+    api('GET', 'articles/' + item.id).then(function (article) {
+      current.article = article;
+    }).catch(function () { current.error = true; }).then(function () {
+      if (reading === current) { render(); var title = document.getElementById('hc-article-title'); if (title) title.focus(); }
+    });
+    // Counted as a widget view (Article.widget_views); keepalive lets it finish if the page goes away.
+    getJSON('/hc/' + encodeURIComponent(hc.slug) + '/articles/' + item.id + '/view?source=widget',
+      { method: 'POST', keepalive: true }).catch(function () {});
+  }
+
+  function articleView() {
+    var article = reading.article, item = reading.item;
+    var content = article ? h('div', { class: 'text hc-body', html: article.content_html })
+      : h('p', { class: 'muted', text: reading.error ? T.hc_error : T.loading });
+    // Links in the article leave the widget in a new tab; in-page anchors (the table of contents) stay.
+    content.querySelectorAll('a[href]').forEach(function (a) {
+      if (a.getAttribute('href').charAt(0) !== '#') { a.target = '_blank'; a.rel = 'noopener'; }
+    });
+    return h('article', { class: 'hc-article', 'aria-busy': article || reading.error ? 'false' : 'true' }, [
+      h('button', { type: 'button', class: 'hc-back', id: 'hc-back', onclick: closeArticle }, [icon(ICONS.back), h('span', { text: T.hc_back })]),
+      h('h2', { class: 'hc-article-title', id: 'hc-article-title', tabindex: '-1', text: (article || item).title }),
+      content,
+      h('a', { class: 'hc-open', href: (article || item).link, target: '_blank', rel: 'noopener' }, [h('span', { text: T.hc_open }), icon(ICONS.external)]),
+      h('div', { class: 'hc-still' }, [h('p', { text: T.hc_still }),
+        h('button', { type: 'button', class: 'btn-primary', id: 'hc-start', text: T.start, onclick: startConversation })]),
+    ]);
+  }
+
+  function closeArticle() {
+    reading = null;
+    render();
+    var input = document.getElementById('hc-q');
+    if (input) input.focus();
+  }
+
+  function startConversation() {
+    recordSearch();
+    reading = null;
+    render();
+    var target = root.querySelector('form.prechat input, form.prechat select, form.prechat textarea, #composer');
+    if (target) { target.focus(); target.scrollIntoView({ block: 'center' }); }
   }
 
   // ------------------------------------------------------------------ pre-chat form
@@ -256,7 +440,7 @@
     var text = message.content ? h('div', { class: 'text', html: message.content_html }) : null;
     var sender = message.sender && !mine ? message.sender.name : '';
     return h('div', { class: 'msg ' + (mine ? 'msg-in' : 'msg-out'), 'data-id': message.id }, [
-      mine ? null : avatar('', sender || config.website_name, 'avatar-sm'),
+      mine ? null : avatar(message.sender && message.sender.avatar_url || '', sender || config.website_name, 'avatar-sm'),
       h('div', { class: 'msg-body' }, [
         sender ? h('span', { class: 'msg-sender', text: sender }) : null,
         h('div', { class: 'bubble' + (attachments.length && !text ? ' bubble-media' : '') }, [text].concat(attachments)),
@@ -542,15 +726,23 @@
     api('GET', 'conversations').then(function (data) { statusChanged(data); }).catch(function () {});
   }
 
+  var opened = false;
   window.addEventListener('online', function () { flush(); if (!socket) connect(); });
   document.addEventListener('visibilitychange', markSeen);
   document.addEventListener('click', function () { root.querySelectorAll('.menu').forEach(function (m) { m.hidden = true; }); });
+  document.addEventListener('keydown', function (event) { if (event.key === 'Escape' && reading && root.querySelector('.hc-article')) closeArticle(); });
   window.addEventListener('message', function (event) {
     if (event.source !== window.parent) return;
     var data = event.data || {};
     if (data.type === 'autonomia:visibility') {
       visible = !!data.open;
-      if (visible) { markSeen(); var c = document.getElementById('composer'); if (c) c.focus(); scrollToBottom(); }
+      // The thread opens at its latest message; the home screen (search, pre-chat form) at its top.
+      if (visible) { markSeen(); var c = document.getElementById('composer'); if (c) c.focus(); if (root.classList.contains('has-thread')) scrollToBottom(); }
+      if (visible && !opened) {  // once per page: the inbox's agent bot may greet (webwidget_triggered)
+        opened = true;
+        api('POST', 'events', { name: 'webwidget.triggered', event_info: {
+          referer: document.referrer || '', initiated_at: { timestamp: new Date().toString() } } }).catch(function () {});
+      }
     } else if (data.type === 'autonomia:refresh') {
       refreshContact();
     }

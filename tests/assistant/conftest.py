@@ -31,6 +31,20 @@ class FakeLLM:
         self.requests: list[dict] = []
         self.default = reply("Posso ajudar com mais alguma coisa?")
         self.lock = threading.Lock()
+        # /embeddings: dimension i counts the words of concepts[i] in the text (plus a constant last dimension).
+        self.concepts: list[list[str]] = []
+        self.embedding_requests: list[dict] = []
+        self.embedding_status = 200
+
+    def vector(self, text: str) -> list[float]:
+        text = text.lower()
+        return [float(sum(text.count(word) for word in words)) for words in self.concepts] + [0.1]
+
+    def embeddings_body(self, body: dict) -> bytes:
+        texts = body.get("input") if isinstance(body.get("input"), list) else [body.get("input") or ""]
+        return json.dumps({"object": "list", "model": body.get("model"), "usage": {"prompt_tokens": 8 * len(texts)},
+                           "data": [{"object": "embedding", "index": i, "embedding": self.vector(t)}
+                                    for i, t in enumerate(texts)]}).encode()
 
     def play(self, *steps: dict) -> None:
         self.script.extend(steps)
@@ -51,6 +65,16 @@ def fake_llm():
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+            if self.path.endswith("/embeddings"):
+                llm.embedding_requests.append({"path": self.path, "body": body})
+                ok = llm.embedding_status == 200
+                payload = llm.embeddings_body(body) if ok else b'{"error": {"message": "down"}}'
+                self.send_response(llm.embedding_status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                return
             llm.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
             step = llm.next_step()
             if step.get("before"):

@@ -69,7 +69,16 @@ def account_objects(account, admin, agent, inbox, contact, conversation):
         "whatsapp_inbox_id": _whatsapp_inbox(account).pk,
         **_webhook_objects(account),
         **_helpcenter_objects(account, admin),
+        "bot_id": _bot_with_avatar(account, png).pk,
     }
+
+
+def _bot_with_avatar(account, png):
+    from inboxes.models import AgentBot
+
+    bot = AgentBot.objects.create(account=account, name="Alú")
+    bot.avatar.save("a.png", png)
+    return bot
 
 
 def _website_inbox(account):

@@ -45,6 +45,11 @@ def test_search_open_vote_and_talk_to_us(live_server_asgi, browser, account, adm
     page.click("#hc-talk")
     page.wait_for_selector(".aw-open .aw-frame", state="visible", timeout=15_000)
     assert page.eval_on_selector(".aw-root", "el => getComputedStyle(el).position") == "fixed"
+    # The widget of the portal's inbox searches this portal before a chat starts (deflection).
+    frame = page.frame_locator("iframe.aw-frame")
+    frame.locator("#hc-q").press_sequentially("prazo", delay=30)
+    frame.locator(".hc-item mark").first.wait_for(timeout=10_000)
+    assert frame.locator(".hc-item-title").first.inner_text() == "Como pedir a devolução de um produto"
     assert not problems, problems
     page.screenshot(path="/tmp/hc-article-desktop.png", full_page=True)
     mobile = browser.new_page(viewport={"width": 390, "height": 844})
