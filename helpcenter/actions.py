@@ -3,10 +3,13 @@ views and search terms. Every authoring write is atomic and audit-logged; no rea
 
 Slugs are unique per portal and locale: an explicit slug that is taken is refused with a clear error, a
 generated one gets a -2, -3… suffix. Deleting a category leaves its articles in place, uncategorised.
+Writes to articles and categories replace the portal's public version on commit (`_public_changed`), so the
+cached parts of public article pages (related articles, translations) are rebuilt at once.
 """
 
 import datetime as dt
 import io
+import secrets
 
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
@@ -21,6 +24,7 @@ from PIL import Image, UnidentifiedImageError
 from autonomia.actions import DomainError, audit
 from helpcenter.models import (LOCALE_NAMES, Article, ArticleFeedback, ArticleRevision, Category, Portal,
                                PortalImage, PortalMember, SearchTerm)
+from helpcenter.queries import VERSION_CACHE_SECONDS, public_version_key
 from helpcenter.rendering import render_article
 from helpcenter.search import index_article
 
@@ -179,6 +183,12 @@ def set_portal_members(portal: Portal, *, actor, user_ids: list[int]) -> None:
     audit(portal.account_id, actor, "update_members", portal, {"user_ids": sorted(valid)})
 
 
+def _public_changed(portal: Portal) -> None:
+    """After commit, give the portal a new public version: cached article pages rebuild their links."""
+    key = public_version_key(portal.pk)
+    transaction.on_commit(lambda: cache.set(key, secrets.token_hex(8), VERSION_CACHE_SECONDS))
+
+
 # --- Categories -----------------------------------------------------------------------------
 
 @transaction.atomic
@@ -198,6 +208,7 @@ def create_category(portal: Portal, *, actor, name: str, locale: str = "", slug:
     if related:
         category.related.set([c for c in related if c.portal_id == portal.pk and c.pk != category.pk])
     audit(portal.account_id, actor, "create", category, {"name": category.name, "locale": locale})
+    _public_changed(portal)
     return category
 
 
@@ -230,6 +241,7 @@ def update_category(category: Category, *, actor, **fields) -> Category:
     if related is not None:
         category.related.set([c for c in related if c.portal_id == portal.pk and c.pk != category.pk])
     audit(portal.account_id, actor, "update", category, {"fields": sorted(fields)})
+    _public_changed(portal)
     return category
 
 
@@ -240,6 +252,7 @@ def delete_category(category: Category, *, actor) -> int:
     Category.objects.filter(parent=category).update(parent=None)
     audit(category.portal.account_id, actor, "delete", category, {"name": category.name, "articles_moved": moved})
     category.delete()
+    _public_changed(category.portal)
     return moved
 
 
@@ -248,6 +261,7 @@ def reorder_categories(portal: Portal, *, actor, ids: list[int]) -> None:
     """Give the listed categories positions 10, 20, 30… in that order (others keep theirs)."""
     _reorder(portal.categories.all(), ids)
     audit(portal.account_id, actor, "reorder_categories", portal, {"ids": ids[:200]})
+    _public_changed(portal)
 
 
 def _reorder(qs, ids: list[int]) -> None:
@@ -293,6 +307,7 @@ def create_article(portal: Portal, *, actor, title: str, locale: str = "", categ
     index_article(article)
     _revision(article, actor, ArticleRevision.Kind.SAVE)
     audit(portal.account_id, actor, "create", article, {"title": article.title, "locale": locale})
+    _public_changed(portal)
     return article
 
 
@@ -349,6 +364,7 @@ def update_article(article: Article, *, actor, **fields) -> Article:
     if (article.title, article.description, article.content) != text_before:
         _revision(article, actor, ArticleRevision.Kind.SAVE)
     audit(portal.account_id, actor, "update", article, {"fields": sorted(fields)})
+    _public_changed(portal)
     return article
 
 
@@ -380,6 +396,7 @@ def set_article_status(article: Article, *, actor, status: int) -> Article:
     if article.status == Article.Status.PUBLISHED and before != article.status:
         _revision(article, actor, ArticleRevision.Kind.PUBLISH)
     audit(article.portal.account_id, actor, "status", article, {"from": before, "to": article.status})
+    _public_changed(article.portal)
     return article
 
 
@@ -389,6 +406,7 @@ def delete_article(article: Article, *, actor) -> None:
     Article.objects.filter(associated_article=article).update(associated_article=None)
     audit(article.portal.account_id, actor, "delete", article, {"title": article.title, "slug": article.slug})
     article.delete()
+    _public_changed(article.portal)
 
 
 @transaction.atomic
@@ -400,6 +418,7 @@ def restore_revision(article: Article, revision: ArticleRevision, *, actor) -> A
     index_article(article)
     _revision(article, actor, ArticleRevision.Kind.RESTORE)
     audit(article.portal.account_id, actor, "restore", article, {"revision_id": revision.pk})
+    _public_changed(article.portal)
     return article
 
 
@@ -408,6 +427,7 @@ def reorder_articles(portal: Portal, *, actor, ids: list[int]) -> None:
     """Give the listed articles positions 10, 20, 30… in that order (drag and drop in the authoring list)."""
     _reorder(portal.articles.all(), ids)
     audit(portal.account_id, actor, "reorder_articles", portal, {"ids": ids[:200]})
+    _public_changed(portal)
 
 
 @transaction.atomic

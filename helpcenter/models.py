@@ -1,8 +1,8 @@
 """The help center: portals, categories, articles (with revisions), uploaded images, feedback and search terms.
 
-Search columns (`Article.search_vector`, the `HelpWord` lexicon) are maintained by `helpcenter/search.py`,
-called from the actions; PostgreSQL objects they rely on (unaccent, pg_trgm, the `hc_*` text search
-configurations and indexes) are created by migration 0002.
+Search columns (`Article.search_vector` and `search_head`, the `HelpWord` lexicon) are maintained by
+`helpcenter/search.py`, called from the actions; PostgreSQL objects they rely on (unaccent, pg_trgm, the `hc_*`
+text search configurations and indexes) are created by migration 0002.
 """
 
 from django.conf import settings
@@ -120,6 +120,7 @@ class Article(models.Model):
     helpful_count = models.PositiveIntegerField(default=0)
     not_helpful_count = models.PositiveIntegerField(default=0)
     search_vector = TsVectorField(null=True, editable=False)
+    search_head = TsVectorField(null=True, editable=False)  # title and description only: cheap to rank
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -7,17 +7,26 @@ that entered the password (kept in the session). A reader without access learns 
 password or a sign-in, and search, sitemap and suggestions return nothing.
 """
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.safestring import SafeString, mark_safe
 
 from autonomia.models import AccountUser
 from helpcenter.models import Article, ArticleRevision, Category, Portal, PortalImage, SearchTerm
+from helpcenter.rendering import render_article
 from helpcenter.search import SearchHit, run_search
 
 DOMAIN_CACHE_SECONDS = 60
+NOT_LISTED = ("content", "body_text", "search_vector", "search_head")  # columns lists never show
+# Article pages: the rendered body is cached under the article's `updated_at`; its related articles and
+# translations under the portal's public version, which every authoring action replaces after commit.
+BODY_CACHE_SECONDS = 3600
+LINKS_CACHE_SECONDS = 300
+VERSION_CACHE_SECONDS = 86400
 
 
 # --- Authoring ------------------------------------------------------------------------------
@@ -88,7 +97,7 @@ def portal_categories(portal: Portal, locale: str | None = None) -> QuerySet[Cat
 def portal_articles(portal: Portal, *, locale: str | None = None, status: int | None = None,
                     category_id=None, query: str = "", author_id: int | None = None) -> QuerySet[Article]:
     """The portal's articles for authoring lists, filtered; `category_id="none"` means uncategorised."""
-    qs = portal.articles.select_related("category", "author").defer("content", "body_text", "search_vector")
+    qs = portal.articles.select_related("category", "author").defer(*NOT_LISTED)
     if locale:
         qs = qs.filter(locale=locale)
     if status is not None:
@@ -115,7 +124,7 @@ def article_translations(article: Article) -> list[Article]:
     """The other-locale versions of the article (any status), linked through the translation root."""
     root = article.translation_root_id
     return list(Article.objects.filter(Q(pk=root) | Q(associated_article_id=root)).exclude(pk=article.pk)
-                .defer("content", "body_text", "search_vector").order_by("locale"))
+                .defer(*NOT_LISTED).order_by("locale"))
 
 
 def latest_autosave(article: Article, user) -> ArticleRevision | None:
@@ -144,7 +153,7 @@ class Reader:
 def public_portal(slug: str) -> Portal:
     """A non-archived portal by slug, or 404 (access is decided by `portal_reader`)."""
     try:
-        return Portal.objects.select_related("inbox").get(slug=slug, archived=False)
+        return Portal.objects.select_related("inbox__web_widget").get(slug=slug, archived=False)
     except Portal.DoesNotExist:
         raise Http404 from None
 
@@ -157,7 +166,7 @@ def portal_for_host(host: str) -> Portal | None:
     if portal_id is None:
         portal_id = Portal.objects.filter(custom_domain=host, archived=False).values_list("pk", flat=True).first() or 0
         cache.set(key, portal_id, DOMAIN_CACHE_SECONDS)
-    return Portal.objects.select_related("inbox").filter(pk=portal_id).first() if portal_id else None
+    return Portal.objects.select_related("inbox__web_widget").filter(pk=portal_id).first() if portal_id else None
 
 
 def session_key(portal: Portal) -> str:
@@ -165,13 +174,15 @@ def session_key(portal: Portal) -> str:
 
 
 def portal_reader(request: HttpRequest, portal: Portal) -> Reader:
-    """Whether this browser may read the portal (see the module docstring)."""
+    """Whether this browser may read the portal (see the module docstring); a public portal needs no lookup."""
+    if portal.archived:
+        return Reader(False)
+    if portal.visibility == Portal.Visibility.PUBLIC:
+        return Reader(True)
     member = None
     if request.user.is_authenticated:
         member = AccountUser.objects.filter(account_id=portal.account_id, user=request.user).first()
-    if portal.archived:
-        return Reader(False, member)
-    if portal.visibility == Portal.Visibility.PUBLIC or member is not None:
+    if member is not None:
         return Reader(True, member)
     if portal.visibility == Portal.Visibility.PASSWORD:
         granted = request.session.get(session_key(portal)) == portal.password_hash[-16:]
@@ -205,7 +216,7 @@ def search_articles(portal: Portal, query: str, *, locale: str | None = None, li
 def published_articles(portal: Portal, locale: str) -> QuerySet[Article]:
     """Published articles of the portal in a locale, lists only (no bodies)."""
     return (portal.articles.filter(locale=locale, status=Article.Status.PUBLISHED)
-            .defer("content", "body_text", "search_vector"))
+            .defer(*NOT_LISTED))
 
 
 def home_categories(portal: Portal, locale: str, per_category: int = 5) -> list[Category]:
@@ -243,7 +254,7 @@ def category_articles(category: Category) -> list[Article]:
 def public_article(portal: Portal, locale: str, slug: str) -> Article:
     """A published article by locale and slug, or 404."""
     try:
-        return portal.articles.select_related("category", "author").get(
+        return portal.articles.select_related("category", "author").defer("search_vector", "search_head").get(
             locale=locale, slug=slug, status=Article.Status.PUBLISHED)
     except Article.DoesNotExist:
         raise Http404 from None
@@ -268,7 +279,7 @@ def published_translations(article: Article) -> list[Article]:
 
 def related_articles(article: Article, limit: int = 5) -> list[Article]:
     """Published articles of the same category, then of related categories."""
-    qs = published_articles(article.portal, article.locale).exclude(pk=article.pk)
+    qs = published_articles(article.portal, article.locale).exclude(pk=article.pk).only("slug", "title")
     related: list[Article] = []
     if article.category_id:
         related = list(qs.filter(category_id=article.category_id).order_by("position", "id")[:limit])
@@ -278,6 +289,44 @@ def related_articles(article: Article, limit: int = 5) -> list[Article]:
     if not related:
         related = list(qs.order_by("-views")[:limit])
     return related
+
+
+@dataclass
+class ArticlePage:
+    """What the article page shows besides the article: its body, table of contents and links."""
+
+    body: SafeString
+    toc: list = field(default_factory=list)
+    related: list[dict] = field(default_factory=list)  # {"slug", "title"}
+    translations: list[dict] = field(default_factory=list)  # {"locale", "slug", "title"}
+
+
+def public_version_key(portal_id: int) -> str:
+    return f"hc:public:{portal_id}"
+
+
+def article_page(article: Article) -> ArticlePage:
+    """The published article's rendered body, related articles and translations, from the cache when still
+    valid (one cache round trip, no query): the body is keyed on `updated_at`, the links on the portal's
+    public version, which the authoring actions replace on commit, so an edit or unpublish shows at once."""
+    version_key, links_key = public_version_key(article.portal_id), f"hc:links:{article.pk}"
+    body_key = f"hc:body:{article.pk}:{article.updated_at.timestamp()}"
+    cached = cache.get_many([version_key, links_key, body_key])
+    if body_key not in cached:
+        rendered = render_article(article.content)
+        cached[body_key] = (str(rendered.html), rendered.toc)
+        cache.set(body_key, cached[body_key], BODY_CACHE_SECONDS)
+    version = cached.get(version_key)
+    if version is None:
+        cache.add(version_key, secrets.token_hex(8), VERSION_CACHE_SECONDS)
+        version = cache.get(version_key)
+    links = cached.get(links_key)
+    if not links or links[0] != version:
+        links = (version, [{"slug": a.slug, "title": a.title} for a in related_articles(article)],
+                 [{"locale": a.locale, "slug": a.slug, "title": a.title} for a in published_translations(article)])
+        cache.set(links_key, links, LINKS_CACHE_SECONDS)
+    html, toc = cached[body_key]
+    return ArticlePage(body=mark_safe(html), toc=toc, related=links[1], translations=links[2])
 
 
 def sitemap_articles(portal: Portal) -> QuerySet[Article]:
@@ -295,7 +344,7 @@ def portal_for_inbox(account_id: int, inbox_id: int) -> Portal | None:
 
 def analytics_articles(portal: Portal, limit: int = 50) -> list[Article]:
     """Published and archived articles by views, with helpfulness counts."""
-    return list(portal.articles.exclude(status=Article.Status.DRAFT).defer("content", "body_text", "search_vector")
+    return list(portal.articles.exclude(status=Article.Status.DRAFT).defer(*NOT_LISTED)
                 .order_by(F("views") + F("widget_views")).reverse()[:limit])
 
 

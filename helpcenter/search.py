@@ -7,14 +7,23 @@ word, and typo tolerance by trigram similarity against the portal's lexicon (`He
 not occur in the portal also matches its closest known words. All words must match; when nothing does, any
 word may. Ranking multiplies ts_rank by a smoothed helpful ratio and a gentle popularity factor.
 SQLite (the embedded dev mode): icontains on title, description and text, popular first.
+
+Cost: `ts_rank` reads the whole vector of every matching article, and a common word matches thousands (long
+articles' vectors are TOASTed, so each is fetched and decompressed). Only the best `CANDIDATES` matches are
+ranked with the full vector; they are chosen by the rank of the small `search_head` vector (title and
+description, stored next to the full one) times the same helpfulness and popularity boost. When fewer articles
+match, the order is exactly the full ranking. The boost is computed in float8 (numeric `ln` cost more than
+the ranking itself). Typo corrections are cached per portal and word (`CORRECTION_CACHE_SECONDS`).
 """
 
 import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -23,6 +32,20 @@ from helpcenter.models import Article, Portal
 MAX_WORDS = 12
 SNIPPET_SOURCE_CHARS = 6000  # ts_headline parses the whole text: bound it
 OPEN, CLOSE = "\x02", "\x03"  # highlight markers: escaped text is then wrapped in <mark>
+CANDIDATES = 300  # matches ranked with the full vector (at least offset + limit)
+# A cached correction only adds alternatives to the typed prefix, so a stale one never hides an article.
+CORRECTION_CACHE_SECONDS = 600
+# The helpfulness (smoothed ratio, 0.8–1.2) and popularity (1 + 0.05·ln(1 + views)) factors of the score.
+BOOST_SQL = ("(0.8 + 0.4 * (a.helpful_count + 1.0::float8) / (a.helpful_count + a.not_helpful_count + 2.0::float8))"
+             " * (1.0 + 0.05 * ln(1.0::float8 + a.views))")
+HEAD_SQL = ("setweight(to_tsvector(%(config)s::regconfig, title), 'A') || setweight(to_tsvector(%(config)s::regconfig,"
+            " description || ' ' || coalesce(meta->>'tags', '')), 'B')")
+VECTORS_SQL = (f"UPDATE helpcenter_article SET search_head = {HEAD_SQL}, search_vector = {HEAD_SQL}"
+               " || setweight(to_tsvector(%(config)s::regconfig, body_text), 'C') WHERE ")
+LEXICON_SQL = ("INSERT INTO helpcenter_helpword (portal_id, word)"
+               " SELECT DISTINCT a.portal_id, w FROM helpcenter_article a, regexp_split_to_table("
+               "   lower(hc_unaccent(a.title || ' ' || a.description || ' ' || a.body_text)), '[^a-z0-9]+') AS w"
+               " WHERE length(w) BETWEEN 3 AND 40 AND w !~ '^[0-9]+$' AND ")
 
 
 @dataclass
@@ -67,25 +90,27 @@ def is_postgres() -> bool:
 # --- Indexing (called by actions) ------------------------------------------------------------
 
 def index_article(article: Article) -> None:
-    """Refresh the article's search vector and, once published, add its words to the portal lexicon."""
+    """Refresh the article's search vectors and, once published, add its words to the portal lexicon."""
     if not is_postgres():
         return
-    config = config_for(article.locale)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE helpcenter_article SET search_vector ="
-            " setweight(to_tsvector(%s::regconfig, title), 'A')"
-            " || setweight(to_tsvector(%s::regconfig, description || ' ' || coalesce(meta->>'tags', '')), 'B')"
-            " || setweight(to_tsvector(%s::regconfig, body_text), 'C') WHERE id = %s",
-            [config, config, config, article.pk])
+        cursor.execute(VECTORS_SQL + "id = %(id)s", {"config": config_for(article.locale), "id": article.pk})
         if article.status == Article.Status.PUBLISHED:
-            cursor.execute(
-                "INSERT INTO helpcenter_helpword (portal_id, word)"
-                " SELECT DISTINCT a.portal_id, w FROM helpcenter_article a, regexp_split_to_table("
-                "   lower(hc_unaccent(a.title || ' ' || a.description || ' ' || a.body_text)), '[^a-z0-9]+') AS w"
-                " WHERE a.id = %s AND length(w) BETWEEN 3 AND 40 AND w !~ '^[0-9]+$'"
-                " ON CONFLICT (portal_id, word) DO NOTHING",
-                [article.pk])
+            cursor.execute(LEXICON_SQL + "a.id = %(id)s ON CONFLICT (portal_id, word) DO NOTHING", {"id": article.pk})
+
+
+def index_portal(portal_id: int) -> None:
+    """Rebuild the vectors of all the portal's articles and its lexicon (bulk imports, the benchmark)."""
+    if not is_postgres():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT locale FROM helpcenter_article WHERE portal_id = %s", [portal_id])
+        for (locale,) in cursor.fetchall():
+            cursor.execute(VECTORS_SQL + "portal_id = %(portal)s AND locale = %(locale)s",
+                           {"config": config_for(locale), "portal": portal_id, "locale": locale})
+        cursor.execute(LEXICON_SQL + "a.portal_id = %(portal)s AND a.status = %(published)s"
+                       " ON CONFLICT (portal_id, word) DO NOTHING",
+                       {"portal": portal_id, "published": Article.Status.PUBLISHED})
 
 
 # --- Searching ----------------------------------------------------------------------------
@@ -112,10 +137,23 @@ def run_search(portal: Portal, query: str, *, locale: str, limit: int, offset: i
 
 
 def _corrections(portal_id: int, words: list[str]) -> dict[str, list[str]]:
-    """For query words of 4+ letters that are not a known word (nor the start of one): the closest known words."""
-    candidates = [w for w in words if len(w) >= 4]
-    if not candidates:
+    """For query words of 4+ letters that are not a known word (nor the start of one): the closest known words.
+    Cached per portal and word: search as you type asks for the same words over and over."""
+    keys = {f"hc:fix:{portal_id}:{word}": word for word in words if len(word) >= 4}
+    if not keys:
         return {}
+    cached = cache.get_many(list(keys))
+    found = {keys[key]: known for key, known in cached.items() if known}
+    missing = [word for key, word in keys.items() if key not in cached]
+    if missing:
+        fresh = _lookup_corrections(portal_id, missing)
+        cache.set_many({f"hc:fix:{portal_id}:{word}": fresh.get(word, []) for word in missing},
+                       CORRECTION_CACHE_SECONDS)
+        found.update(fresh)
+    return found
+
+
+def _lookup_corrections(portal_id: int, words: list[str]) -> dict[str, list[str]]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT q.w, h.word FROM unnest(%s::text[]) AS q(w) CROSS JOIN LATERAL ("
@@ -123,7 +161,7 @@ def _corrections(portal_id: int, words: list[str]) -> dict[str, list[str]]:
             "  ORDER BY similarity(word, q.w) DESC, word LIMIT 3) AS h"
             " WHERE NOT EXISTS (SELECT 1 FROM helpcenter_helpword k WHERE k.portal_id = %s"
             "                   AND k.word >= q.w AND k.word < q.w || '~')",
-            [candidates, portal_id, portal_id])
+            [words, portal_id, portal_id])
         found: dict[str, list[str]] = {}
         for word, known in cursor.fetchall():
             found.setdefault(word, []).append(known)
@@ -141,38 +179,40 @@ def _tsquery(words: list[str], corrections: dict[str, list[str]], *, any_word: b
 
 def _ranked_ids(portal_id: int, tsquery: str, config: str, *, locale: str, limit: int, offset: int,
                 category_id: int | None) -> list[tuple[int, float]]:
-    category_filter = "AND a.category_id = %s" if category_id else ""
-    params = [config, tsquery, portal_id, locale, Article.Status.PUBLISHED]
-    if category_id:
-        params.append(category_id)
+    """(id, score) best first: the `CANDIDATES` best matches by head rank, then ranked with the full vector."""
+    params = {"config": config, "tsquery": tsquery, "portal": portal_id, "locale": locale, "limit": limit,
+              "published": Article.Status.PUBLISHED, "category": category_id, "offset": offset,
+              "candidates": max(CANDIDATES, offset + limit)}
+    category_filter = "AND a.category_id = %(category)s" if category_id else ""
     with connection.cursor() as cursor:
+        # The inner query carries only ids: sorting 300 full vectors would cost what the cut saves.
         cursor.execute(
-            "SELECT a.id, ts_rank(a.search_vector, q)"
-            "   * (0.8 + 0.4 * (a.helpful_count + 1.0) / (a.helpful_count + a.not_helpful_count + 2.0))"
-            "   * (1.0 + 0.05 * ln(1.0 + a.views)) AS score"
-            " FROM helpcenter_article a, to_tsquery(%s::regconfig, %s) q"
-            " WHERE a.portal_id = %s AND a.locale = %s AND a.status = %s AND a.search_vector @@ q "
-            + category_filter +
-            " ORDER BY score DESC, a.id LIMIT %s OFFSET %s",
-            [*params, limit, offset])
+            "SELECT c.id, ts_rank(v.search_vector, q) * c.boost AS score"
+            " FROM (SELECT a.id, " + BOOST_SQL + " AS boost"
+            "       FROM helpcenter_article a, to_tsquery(%(config)s::regconfig, %(tsquery)s) q"
+            "       WHERE a.portal_id = %(portal)s AND a.locale = %(locale)s AND a.status = %(published)s"
+            "       AND a.search_vector @@ q " + category_filter +
+            "       ORDER BY coalesce(ts_rank(a.search_head, q), 0) * " + BOOST_SQL + " DESC, 2 DESC, a.id"
+            "       LIMIT %(candidates)s) c"
+            " JOIN helpcenter_article v ON v.id = c.id, to_tsquery(%(config)s::regconfig, %(tsquery)s) q"
+            " ORDER BY score DESC, c.id LIMIT %(limit)s OFFSET %(offset)s",
+            params)
         return cursor.fetchall()
 
 
 def _hits(rows: list[tuple[int, float]], tsquery: str, config: str) -> list[SearchHit]:
-    ids = [row[0] for row in rows]
-    options = f"StartSel={OPEN}, StopSel={CLOSE}, MaxWords=28, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT a.id, ts_headline(%s::regconfig, a.title, q, %s),"
-            " ts_headline(%s::regconfig, left(a.body_text, %s), q, %s)"
-            " FROM helpcenter_article a, to_tsquery(%s::regconfig, %s) q WHERE a.id = ANY(%s)",
-            [config, f"StartSel={OPEN}, StopSel={CLOSE}, HighlightAll=true", config, SNIPPET_SOURCE_CHARS,
-             options, config, tsquery, ids])
-        marks = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
-    articles = Article.objects.in_bulk(ids, field_name="id")
-    return [SearchHit(article=articles[pk], score=float(score), title_html=_marked(marks[pk][0]),
-                      snippet_html=_marked(marks[pk][1]))
-            for pk, score in rows if pk in articles and pk in marks]
+    """The ranked articles (without their Markdown and vectors) with highlighted title and snippet."""
+    fragments = f"StartSel={OPEN}, StopSel={CLOSE}, MaxWords=28, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""
+    query = "to_tsquery(%s::regconfig, %s)"
+    articles = Article.objects.defer("content", "search_vector", "search_head").annotate(
+        marked_title=RawSQL(f"ts_headline(%s::regconfig, helpcenter_article.title, {query}, %s)",
+                            [config, config, tsquery, f"StartSel={OPEN}, StopSel={CLOSE}, HighlightAll=true"]),
+        marked_snippet=RawSQL(f"ts_headline(%s::regconfig, left(helpcenter_article.body_text, %s), {query}, %s)",
+                              [config, SNIPPET_SOURCE_CHARS, config, tsquery, fragments]),
+    ).in_bulk([pk for pk, _score in rows])
+    return [SearchHit(article=articles[pk], score=float(score), title_html=_marked(articles[pk].marked_title),
+                      snippet_html=_marked(articles[pk].marked_snippet))
+            for pk, score in rows if pk in articles]
 
 
 def _marked(text: str) -> SafeString:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from helpcenter import actions, queries
 from helpcenter.models import LOCALE_NAMES, Article, Portal
-from helpcenter.rendering import FRAME_SOURCES, render_article
+from helpcenter.rendering import FRAME_SOURCES
 
 READER_COOKIE = "hc_reader"
 SEARCH_COOKIE = "hc_last_search"
@@ -106,11 +106,11 @@ def category(request: HttpRequest, locale: str, category_slug: str) -> HttpRespo
 def article(request: HttpRequest, locale: str, article_slug: str) -> HttpResponse:
     found = queries.public_article(request.portal, locale, article_slug)
     actions.record_article_view(found)
-    rendered = render_article(found.content)
+    page = queries.article_page(found)
     return render(request, "helpcenter/portal/article.html", context(
-        request, locale, article=found, body=rendered.html, toc=rendered.toc,
-        related=queries.related_articles(found), translations=queries.published_translations(found),
-        canonical=f"/{locale}/articles/{found.slug}/", voted=_previous_vote(request, found)))
+        request, locale, article=found, body=page.body, toc=page.toc, related=page.related,
+        translations=page.translations, canonical=f"/{locale}/articles/{found.slug}/",
+        voted=_previous_vote(request, found)))
 
 
 @portal_view

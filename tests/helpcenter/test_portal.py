@@ -143,3 +143,55 @@ def test_xss_payloads_are_sanitised(client, portal, admin):
         assert bad not in lowered, bad
     assert "&lt;script&gt;" in body  # shown as text, never run
     assert "XSS &lt;b&gt;title&lt;/b&gt;" in html
+
+
+def test_a_cached_article_page_costs_three_queries(client, portal, category, article, admin, inbox,
+                                                   django_assert_num_queries):
+    from inboxes.models import WebWidgetChannel
+
+    widget = WebWidgetChannel.objects.create(inbox=inbox)
+    actions.update_portal(portal, actor=admin, inbox=inbox)
+    publish(portal, admin, "Prazo de entrega", "Entregamos em 5 dias.", category=category)
+    url = f"/hc/ajuda/pt-BR/articles/{article.slug}/"
+    client.get(url)  # renders the body and looks up the related articles once
+    with django_assert_num_queries(3):  # the portal (with its widget), the article, the view count
+        html = client.get(url).content.decode()
+    assert "Prazo de entrega" in html and f'data-website-token="{widget.website_token}"' in html
+    assert "7 dias" in html
+
+
+def test_article_pages_show_edits_and_unpublished_related_articles_at_once(
+        client, portal, category, article, admin, django_capture_on_commit_callbacks):
+    other = publish(portal, admin, "Prazo de entrega", "Entregamos em 5 dias.", category=category)
+    url = f"/hc/ajuda/pt-BR/articles/{article.slug}/"
+    assert "Prazo de entrega" in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.update_article(other, actor=admin, title="Prazo de envio")
+    html = client.get(url).content.decode()
+    assert "Prazo de envio" in html and "Prazo de entrega" not in html
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.set_article_status(other, actor=admin, status=Article.Status.DRAFT)
+    assert "Prazo de envio" not in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.update_article(article, actor=admin, content="## Novo prazo\nAgora são 30 dias.")
+    html = client.get(url).content.decode()
+    assert '<h2 id="h-novo-prazo">Novo prazo</h2>' in html and "Agora são 30 dias." in html and "7 dias" not in html
+
+
+def test_a_signed_in_member_reads_a_public_portal_without_a_membership_lookup(admin_client, portal, article):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = f"/hc/ajuda/pt-BR/articles/{article.slug}/"
+    admin_client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert admin_client.get(url).status_code == 200
+    assert not [q for q in queries.captured_queries if "autonomia_accountuser" in q["sql"]]
+
+
+def test_the_widget_json_search_costs_three_queries(client, portal, article, django_assert_num_queries):
+    url = "/hc/ajuda/pt-BR/articles.json?query=devoluçao&record=0"
+    client.get(url)  # caches the typo lookup
+    with django_assert_num_queries(3):  # the portal, the ranking, the articles with their highlights
+        data = client.get(url).json()
+    assert [a["title"] for a in data["payload"]] == ["Como pedir a devolução de um produto"]

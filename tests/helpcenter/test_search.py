@@ -76,3 +76,41 @@ def test_another_accounts_member_does_not_read_a_restricted_portal(private_porta
     from autonomia.models import AccountUser
 
     assert search_articles(private_portal, "devolução", viewer=AccountUser.objects.get(user=outsider)) == []
+
+
+def test_a_search_costs_three_queries_then_two_once_the_typo_lookup_is_cached(portal, articles,
+                                                                           django_assert_num_queries):
+    with django_assert_num_queries(3):  # typo corrections, ranking, the articles with their highlights
+        hits = search_articles(portal, "devolusao")
+    assert [hit.article.title for hit in hits] == ["Como pedir a devolução de um produto"]
+    with django_assert_num_queries(2):
+        assert [hit.article for hit in search_articles(portal, "devolusao")] == [hits[0].article]
+
+
+def test_a_word_published_after_its_lookup_was_cached_is_found_at_once(portal, articles, admin):
+    assert search_articles(portal, "reembolso") == []
+    publish(portal, admin, "Reembolso no cartão", "O reembolso aparece na próxima fatura.")
+    assert [hit.article.title for hit in search_articles(portal, "reembolso")] == ["Reembolso no cartão"]
+
+
+def test_only_the_best_candidates_are_ranked_but_every_page_is_reachable(portal, admin, monkeypatch):
+    from helpcenter import search
+
+    for n in range(4):
+        publish(portal, admin, f"Artigo {n}", "Fale com a loja sobre a garantia.")
+    titled = publish(portal, admin, "Garantia do produto", "Detalhes do prazo.")
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    assert search_articles(portal, "garantia", limit=1)[0].article == titled  # a title match is a candidate
+    assert len(search_articles(portal, "garantia", limit=10)) == 5  # never fewer candidates than offset + limit
+    assert len(search_articles(portal, "garantia", limit=2, offset=4)) == 1
+
+
+def test_an_edited_title_counts_for_the_candidates_at_once(portal, admin, monkeypatch):
+    from helpcenter import search
+
+    first = publish(portal, admin, "Trocas", "A garantia cobre defeitos.")
+    second = publish(portal, admin, "Prazos", "A garantia vale um ano.")
+    monkeypatch.setattr(search, "CANDIDATES", 1)
+    assert search_articles(portal, "garantia", limit=1)[0].article == first
+    actions.update_article(second, actor=admin, title="Garantia de um ano")
+    assert search_articles(portal, "garantia", limit=1)[0].article == second
