@@ -108,7 +108,10 @@ def run(args) -> dict:
               f"p95 {row['p95']:7.1f}  p99 {row['p99']:7.1f}  max {row['max']:7.1f} ms  (sql p50 "
               f"{row['sql_p50']:6.1f}, app cpu p50 {row['app_cpu_p50']:6.1f})  {row['queries']:2} queries  "
               f"{'ok' if row['ok'] else 'MISS'}", flush=True)
+    from django.conf import settings
+
     return {"benchmark": "B2 conversation list (in-process, sequential)", "machine": common.machine(),
+            "cache": settings.CACHES["default"]["BACKEND"],
             "loadavg_at_start": load_at_start, "n": args.n, "warmup": args.warmup,
             "targets": {"p50_ms": TARGET_P50_MS, "p95_ms": TARGET_P95_MS, "queries": TARGET_QUERIES},
             "queries_flat_across_page_sizes": check_flat(results), "dataset": dataset_summary(account),
@@ -150,10 +153,14 @@ def main() -> None:
     parser.add_argument("--persona", type=lambda s: s.split(","), default=["admin", "agent"])
     parser.add_argument("--page-sizes", type=lambda s: [int(x) for x in s.split(",")], default=[25, 100])
     parser.add_argument("--only", type=lambda s: s.split(","), default=None, help="comma-separated case names")
+    parser.add_argument("--embedded-cache", action="store_true", help="no REDIS_URL: the in-process cache")
     args = parser.parse_args()
 
-    # The test client's host; sessions in the bench database like production.
+    # The test client's host; sessions in the bench database and the cache (list rows, label counts) in Redis,
+    # like production. --embedded-cache measures the embedded mode's in-process cache instead.
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    if not args.embedded_cache:
+        os.environ.setdefault("REDIS_URL", os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
     common.setup_django()
     data = run(args)
     print()

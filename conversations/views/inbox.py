@@ -9,9 +9,6 @@ import re
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
@@ -49,13 +46,12 @@ from conversations.queries import (
     visible_labels,
 )
 from conversations.queries import conversation_row as load_row
-from conversations.templatetags.inbox_tags import preview, short_time
+from conversations.views.rows import DEFAULT_LABEL_COLOR, render_rows
 from inboxes.queries import visible_inboxes
 
 THREAD_PAGE = 50
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "audio/mpeg", "audio/aac", "audio/ogg",
                 "audio/wav", "audio/mp4", "video/mp4", "video/quicktime", "video/3gpp", "video/webm"}
-DEFAULT_LABEL_COLOR = "#94a3b8"
 
 
 def _partial(request) -> bool:
@@ -66,27 +62,6 @@ def _partial(request) -> bool:
 
 def _label_colors(labels) -> dict:
     return {label.title: label.color for label in labels}
-
-
-def _decorate_rows(conversations, colors: dict, account_id: int):
-    """Attach what a list row shows, computed once per row in Python rather than by template filters.
-
-    Labels as (title, colour) from the prefetched rows, the row's URL, its times and its preview: with 100
-    rows a page, per-row {% url %}, date filters and truncation were most of the list's server time.
-    """
-    prefix = reverse("conversations:inbox", kwargs={"account_id": account_id})
-    now = timezone.now()
-    for conversation in conversations:
-        conversation.labels = [(r.title, colors.get(r.title, DEFAULT_LABEL_COLOR))
-                               for r in conversation.label_rows.all()]
-        conversation.row_url = f"{prefix}{conversation.display_id}/"
-        at = conversation.last_activity_at
-        conversation.row_time = {"iso": at.isoformat(), "title": date_format(timezone.localtime(at),
-                                                                              "SHORT_DATETIME_FORMAT"),
-                                 "short": short_time(at, now=now)}
-        last = conversation.last_message
-        conversation.row_preview = preview(last.content, limit=120) if last is not None and last.content else ""
-    return conversations
 
 
 def _lookups(account_user) -> dict:
@@ -100,8 +75,8 @@ def _list_context(account_user, filters: ConversationFilter, lookups: dict | Non
     page = conversation_page(account_user, filters, browser=True)
     lookups = lookups or _lookups(account_user)
     inboxes, teams = lookups["inboxes"], lookups["teams"]
-    _decorate_rows(page.conversations, _label_colors(lookups["labels"]), account_user.account_id)
-    return {"page": page, "filters": filters, **lookups,
+    rows_html = render_rows(page.conversations, _label_colors(lookups["labels"]), account_user.account_id)
+    return {"page": page, "rows_html": rows_html, "filters": filters, **lookups,
             "members": list(account_members(account_user.account)),
             "title": _list_title(filters, inboxes, teams),
             "snooze_choices": SNOOZE_CHOICES}
@@ -123,7 +98,7 @@ def _list_title(f: ConversationFilter, inboxes, teams) -> str:
 
 def _folders_context(account_user, filters: ConversationFilter, lookups: dict | None = None) -> dict:
     lookups = lookups or _lookups(account_user)
-    counts = folder_counts(account_user)
+    counts = folder_counts(account_user, label_titles=tuple(label.title for label in lookups["labels"]))
     return {"filters": filters, "folder_counts": counts, "sidebar": counts["folders"],
             "folder_inboxes": lookups["inboxes"], "folder_teams": lookups["teams"],
             "folder_labels": [label for label in lookups["labels"] if label.show_on_sidebar]}
@@ -227,8 +202,7 @@ def conversation_detail(request, display_id):
 def conversation_row(request, display_id):
     au = request.account_user
     row = load_row(au, access_conversation(au, display_id).pk)
-    _decorate_rows([row], _label_colors(visible_labels(au.account_id)), au.account_id)
-    return render(request, "conversations/inbox.html#conversation-row", {"conversation": row})
+    return HttpResponse(render_rows([row], _label_colors(visible_labels(au.account_id)), au.account_id))
 
 
 @account_view
