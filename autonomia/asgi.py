@@ -16,6 +16,7 @@ from autonomia.consumers import AgentConsumer  # noqa: E402
 from autonomia.embedded import with_embedded_scheduler  # noqa: E402
 from autonomia.middleware import restore_underscore_headers  # noqa: E402
 from inboxes.consumers_widget import WidgetConsumer  # noqa: E402
+from inboxes.providers.whatsapp.asgi import with_provider_webhooks  # noqa: E402
 
 websocket_urlpatterns = [
     path("ws/accounts/<int:account_id>/", AgentConsumer.as_asgi()),
@@ -32,6 +33,6 @@ async def websockets(scope, receive, send):
 
 
 application = restore_underscore_headers(with_embedded_scheduler(ProtocolTypeRouter({
-    "http": django_asgi_app,
+    "http": with_provider_webhooks(django_asgi_app),  # WhatsApp/Evolution webhooks skip the site's middleware
     "websocket": websockets,
 })))

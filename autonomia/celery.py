@@ -35,5 +35,13 @@ BEAT_SCHEDULE = {
         "task": "inboxes.providers.whatsapp.tasks.sweep_whatsapp_events_task",
         "schedule": 30.0,
     },
+    "sweep-whatsapp-outgoing": {  # WhatsApp replies whose send task was never queued (broker down) or was lost
+        "task": "inboxes.providers.whatsapp.tasks.sweep_whatsapp_outgoing_task",
+        "schedule": 60.0,
+    },
+    "sweep-assistant-runs": {  # Alú's wake-ups that were lost and runs whose worker died: retry or hand off
+        "task": "automations.assistant.tasks.sweep_assistant_runs_task",
+        "schedule": 60.0,
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

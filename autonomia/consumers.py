@@ -121,6 +121,11 @@ class AgentConsumer(AsyncWebsocketConsumer):
             await self._watch(await database_sync_to_async(self._watching_display_id)())
         await self.send(text_data=json.dumps({"type": "access.changed"}))
 
+    async def whatsapp_connection_changed(self, event):
+        """An Evolution inbox's pairing state or QR changed: the settings page re-GETs its panel (admins only)."""
+        if event["account_id"] == self.account_user.account_id and self.account_user.is_administrator:
+            await self.send(text_data=json.dumps({k: event[k] for k in ("type", "inbox_id")}))
+
     async def session_ended(self, event):
         await self.close(code=CLOSE_UNAUTHENTICATED)
 

@@ -59,32 +59,64 @@ def broadcast_on_commit(groups: Iterable[str], event: dict) -> None:
     transaction.on_commit(deliver, robust=True)
 
 
-_process_loop: tuple[int, asyncio.AbstractEventLoop] | None = None
-_process_loop_lock = threading.Lock()
-
-
-def _loop_for_this_process() -> asyncio.AbstractEventLoop:
-    """One event loop per process, run by a daemon thread, for sends from sync code (workers, views).
+class _Sender:
+    """One event loop per process, run by a daemon thread, that sends the events of sync code (workers, views)
+    in the order they were handed over, without making the caller wait.
 
     async_to_sync in a thread without a loop makes a new loop per call, and channels_redis keeps its
-    connection pools per loop: every broadcast opened new Redis connections (about 10 ms each). The pid check
-    makes a forked Celery child start its own loop instead of waiting on the parent's, which did not fork.
+    connection pools per loop: every broadcast opened new Redis connections (about 10 ms each). Handing the
+    event over, instead of waiting for Redis to answer each group_send, keeps a worker from pausing on every
+    broadcast after each commit; one queue drained by one task keeps one process's events in order.
+    The pid check makes a forked Celery child start its own loop instead of waiting on the parent's.
     """
-    global _process_loop
-    with _process_loop_lock:
-        if _process_loop is None or _process_loop[0] != os.getpid() or _process_loop[1].is_closed():
-            loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="realtime-sender", daemon=True).start()
-            _process_loop = (os.getpid(), loop)
-        return _process_loop[1]
+
+    MAX_PENDING = 10_000  # events; beyond this Redis is not keeping up and events are dropped (clients resync)
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.pid: int | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.queue: asyncio.Queue | None = None
+
+    def submit(self, layer, groups: list[str], payload: dict) -> None:
+        loop, queue = self._started()
+        loop.call_soon_threadsafe(self._put, queue, (layer, groups, payload))
+
+    @staticmethod
+    def _put(queue: asyncio.Queue, item) -> None:
+        try:
+            queue.put_nowait(item)
+        except asyncio.QueueFull:
+            log.warning("realtime delivery to %s dropped: %s events waiting", item[1], queue.qsize())
+
+    def _started(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue]:
+        with self.lock:
+            if self.pid != os.getpid() or self.loop is None or self.loop.is_closed():
+                loop = asyncio.new_event_loop()
+                queue = asyncio.Queue(self.MAX_PENDING)
+                threading.Thread(target=self._run, args=(loop, queue), name="realtime-sender", daemon=True).start()
+                self.pid, self.loop, self.queue = os.getpid(), loop, queue
+            return self.loop, self.queue
+
+    @staticmethod
+    def _run(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
+        async def drain() -> None:
+            while True:
+                layer, groups, payload = await queue.get()
+                try:
+                    await asyncio.wait_for(_send_all(layer, groups, payload), SEND_TIMEOUT_SECONDS)
+                except Exception:  # a realtime outage must not stop later events; clients resync on reconnect
+                    log.exception("realtime delivery to %s timed out or failed", groups)
+
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(drain())
+
+
+_sender = _Sender()
 
 
 def _send_from_process_loop(layer, groups: list[str], payload: dict) -> None:
-    future = asyncio.run_coroutine_threadsafe(_send_all(layer, groups, payload), _loop_for_this_process())
-    try:
-        future.result(timeout=SEND_TIMEOUT_SECONDS)  # keeps the order of one thread's events
-    except Exception:  # a realtime outage must not fail the write; clients resync on reconnect
-        log.exception("realtime delivery to %s timed out or failed", groups)
+    _sender.submit(layer, groups, payload)
 
 
 async def _send_all(layer, groups: list[str], payload: dict) -> None:

@@ -133,7 +133,10 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 # redis-py 8 caps the async pool at 100 connections; a connect storm needs more.
-                "hosts": [{"address": REDIS_URL, "max_connections": env_int("CHANNEL_REDIS_MAX_CONNECTIONS", 2000)}],
+                # socket_timeout above channels_redis' 5 s BZPOPMIN: redis-py 8 defaults it to 5 s, so a consumer
+                # whose channel stayed idle for 5 s raced the read timeout and its socket died.
+                "hosts": [{"address": REDIS_URL, "max_connections": env_int("CHANNEL_REDIS_MAX_CONNECTIONS", 2000),
+                           "socket_timeout": 15}],
                 "group_expiry": 3600,
                 "capacity": 500,
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
@@ -144,7 +147,9 @@ if REDIS_URL:
     CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
     EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", False)
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for the inbox's cached list rows (~2.5 KB each, conversations/views/rows.py); the default is 300 keys.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "OPTIONS": {"MAX_ENTRIES": 5000}}}
     # One process serves everything in the embedded default, so an in-memory layer is enough.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CELERY_BROKER_URL = "memory://"

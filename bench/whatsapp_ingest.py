@@ -4,8 +4,9 @@
     .venv/bin/python -m bench.whatsapp_ingest --duration 60        # a shorter sustained phase
 
 Its own database, `autonomia_wa_bench` (created and migrated on first use; BENCH_PG for the server), with one
-account, an agent, a WhatsApp Cloud inbox and `--phones` customers. Production topology on one box: a uvicorn
-process (HTTP + websockets) and a Celery worker (`-Q ingest,default`, `--concurrency` processes) sharing Redis.
+account, an agent, a WhatsApp Cloud inbox and `--phones` customers. Production topology on one box: uvicorn
+(HTTP + websockets, `--web-workers` processes) and a Celery worker (`-Q ingest,default`, a pool of `--concurrency`
+threads under `nice`, as docs/whatsapp.md recommends) sharing Redis.
 This process posts signed webhooks from a thread pool at a fixed rate, each a text message with a unique wamid
 from one of the customers, and times:
 - ack: the POST's round trip (the webhook verifies, stores the raw event and queues it);
@@ -170,6 +171,80 @@ async def watch(port: int, account_id: int, cookie: str, display_id: int, frames
                     frames.setdefault(found.group(1), now)
 
 
+class CpuMeter:
+    """CPU seconds used by each part of the stack (from /proc, sampled every second so processes that exit,
+    such as PostgreSQL backends, still count): web (uvicorn), worker (Celery), postgres (backends of the bench
+    database), redis (the whole server: other users of the box count too), bench (this process)."""
+
+    def __init__(self, roots: dict[str, int]):
+        self.roots, self.seen, self.lock = roots, {}, threading.Lock()
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.stop = threading.Event()
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    @staticmethod
+    def _stat(pid: int) -> tuple[int, float] | None:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return int(fields[1]), int(fields[11]) + int(fields[12])  # ppid, utime + stime
+
+    def _components(self) -> dict[int, str]:
+        stats, parts = {}, {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                stat = self._stat(int(entry))
+                if stat:
+                    stats[int(entry)] = stat
+        for pid in stats:
+            cmd = ""
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                pass
+            if f" {DB} " in cmd and cmd.startswith("postgres"):
+                parts[pid] = "postgres"
+            elif cmd.startswith("redis-server"):
+                parts[pid] = "redis"
+            else:
+                ancestor, hops = pid, 0
+                while ancestor in stats and hops < 6:
+                    for name, root in self.roots.items():
+                        if ancestor == root:
+                            parts[pid] = name
+                    if pid in parts:
+                        break
+                    ancestor, hops = stats[ancestor][0], hops + 1
+        return {pid: (parts[pid], stats[pid][1]) for pid in parts}
+
+    def sample(self) -> None:
+        current = self._components()
+        with self.lock:
+            for pid, (name, ticks) in current.items():
+                self.seen[pid] = (name, ticks)
+
+    def _loop(self) -> None:
+        while not self.stop.wait(1.0):
+            self.sample()
+
+    def totals(self) -> dict[str, float]:
+        self.sample()
+        out: dict[str, float] = {}
+        with self.lock:
+            for name, ticks in self.seen.values():
+                out[name] = out.get(name, 0.0) + ticks / self.tick
+        return out
+
+    @staticmethod
+    def per_message(before: dict, after: dict, messages: int) -> dict[str, float]:
+        """CPU milliseconds per message of each part between two totals()."""
+        return {name: round((after.get(name, 0) - before.get(name, 0)) * 1000 / max(messages, 1), 1)
+                for name in sorted(after)}
+
+
 def stored(wamids: list[str]) -> tuple[int, int]:
     """(distinct wamids stored, rows stored) among `wamids`."""
     from django.db.models import Count
@@ -180,8 +255,9 @@ def stored(wamids: list[str]) -> tuple[int, int]:
     return len(rows), sum(r["n"] for r in rows)
 
 
-def start(env: dict, concurrency: int, web_workers: int):
-    """uvicorn (`web_workers` processes, as docker-compose runs several) and a Celery ingest worker."""
+def start(env: dict, concurrency: int, web_workers: int, pool: str = "threads", nice: int = 10):
+    """uvicorn (`web_workers` processes, as docker-compose runs several) and a Celery ingest worker (the
+    recommended topology, docs/whatsapp.md: a thread pool, under `nice` so webhook acks get the CPU first)."""
     import requests
 
     from bench.live_latency import free_port
@@ -191,7 +267,8 @@ def start(env: dict, concurrency: int, web_workers: int):
         [sys.executable, "-m", "uvicorn", "autonomia.asgi:application", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(web_workers), "--ws-per-message-deflate", "false", "--log-level", "warning",
          "--lifespan", "off"], cwd=common.ROOT, env=env)
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "autonomia", "worker", "-Q", "ingest,default",
+    worker = subprocess.Popen([*(["nice", "-n", str(nice)] if nice else []), sys.executable, "-m", "celery",
+                               "-A", "autonomia", "worker", "-Q", "ingest,default", "--pool", pool,
                                "--concurrency", str(concurrency), "--loglevel", "WARNING",
                                "-n", f"wabench{os.getpid()}@%h"], cwd=common.ROOT, env=env)
     deadline = time.monotonic() + 60
@@ -234,9 +311,13 @@ def main() -> None:
     parser.add_argument("--burst-rate", type=float, default=100)
     parser.add_argument("--burst-seconds", type=float, default=10)
     parser.add_argument("--phones", type=int, default=10, help="customers writing (the agent watches one)")
-    parser.add_argument("--concurrency", type=int, default=3, help="Celery worker processes")
+    parser.add_argument("--concurrency", type=int, default=8, help="Celery worker threads (or processes)")
+    parser.add_argument("--pool", default="threads", help="Celery worker pool: threads (recommended) or prefork")
+    parser.add_argument("--nice", type=int, default=10, help="run the worker under nice -n N (0: not)")
     parser.add_argument("--web-workers", type=int, default=2, help="uvicorn processes")
     parser.add_argument("--threads", type=int, default=32, help="posting threads")
+    parser.add_argument("--no-watch", dest="watch", action="store_false",
+                        help="no agent websocket (to see what the socket costs the web processes)")
     args = parser.parse_args()
 
     env = configure()
@@ -246,12 +327,17 @@ def main() -> None:
 
     account, membership, watched, numbers = prepare(args.phones)
     cookie = session_cookie(membership.user)
-    server, port, worker = start(env, args.concurrency, args.web_workers)
+    server, port, worker = start(env, args.concurrency, args.web_workers, args.pool, args.nice)
     frames, ready, stop_flag = {}, threading.Event(), threading.Event()
     socket_thread = threading.Thread(target=lambda: asyncio.run(watch(port, account.pk, cookie, watched.display_id,
                                                                       frames, ready, stop_flag)), daemon=True)
-    socket_thread.start()
+    if args.watch:
+        socket_thread.start()
+    else:
+        ready.set()
     run_id = f"r{int(time.time())}"
+    meter = CpuMeter({"web": server.pid, "worker": worker.pid, "bench": os.getpid()})
+    cpu = {}
     try:
         if not ready.wait(30):
             raise SystemExit("the agent's websocket did not start watching")
@@ -259,9 +345,11 @@ def main() -> None:
         poster.run(f"{run_id}w", numbers, args.rate, 5)  # warm-up, not counted
         time.sleep(3)
         poster.acks.clear()
+        cpu_start = meter.totals()
         sustained = poster.run(f"{run_id}s", numbers, args.rate, args.duration)
         time.sleep(5)
         sustained_acks = list(poster.acks)
+        cpu_mid = meter.totals()
         sustained_agent, sustained_missing = agent_latencies(poster, frames, f"{run_id}s", sustained, numbers)
         poster.acks.clear()
         burst_started = time.perf_counter()
@@ -275,10 +363,13 @@ def main() -> None:
             time.sleep(0.25)
         time.sleep(2)
         burst_acks = list(poster.acks)
+        cpu = {"sustained": CpuMeter.per_message(cpu_start, cpu_mid, len(sustained)),
+               "burst": CpuMeter.per_message(cpu_mid, meter.totals(), len(burst))}
         burst_agent, burst_missing = agent_latencies(poster, frames, f"{run_id}b", burst, numbers)
         s_distinct, s_rows = stored(sustained)
         b_distinct, b_rows = stored(burst)
     finally:
+        meter.stop.set()
         stop_flag.set()
         stop(server, worker)
     result = {
@@ -290,6 +381,7 @@ def main() -> None:
         "burst": {"messages": len(burst), "ack_ms": common.summary(burst_acks), "drain_s": drained_at,
                   "to_agent_ms": common.summary(burst_agent) if burst_agent else None,
                   "agent_frames_missing": burst_missing, "stored_distinct": b_distinct, "stored_rows": b_rows},
+        "cpu_ms_per_message": cpu,
         "targets": {"ack_p99_ms": TARGET_ACK_P99_MS, "agent_p95_ms": TARGET_AGENT_P95_MS, "drain_s": TARGET_DRAIN_S},
     }
     s, b = result["sustained"], result["burst"]
@@ -299,6 +391,8 @@ def main() -> None:
     print(f"burst {args.burst_rate}/s × {args.burst_seconds:.0f}s: ack {b['ack_ms']}")
     print(f"  drained in {drained_at if drained_at is None else round(drained_at, 1)} s; stored {b_distinct}/"
           f"{len(burst)} distinct, {b_rows} rows; to the agent {b['to_agent_ms']}")
+    print(f"CPU ms per message (sustained / burst): {cpu.get('sustained')} / {cpu.get('burst')}")
+    print(f"load average at the end {os.getloadavg()}")
     print(f"post errors: {len(poster.errors)}")
     print(f"saved {common.save('whatsapp_ingest', result)}")
 

@@ -99,7 +99,7 @@ def create_conversation(inbox: Inbox, *, contact: Contact, actor=None, contact_i
     )
     audit(inbox.account_id, actor, "create", conversation, {"status": status})
     realtime.conversation_changed(conversation, kind="created")
-    webhooks.emit("conversation_created", conversation_id=conversation.pk)
+    webhooks.emit("conversation_created", conversation_id=conversation.pk, conversation=conversation)
     _notify_viewers_of_new_conversation(conversation)
     if conversation.is_open:
         _auto_assign_on_commit(conversation)
@@ -117,14 +117,20 @@ def _notify_viewers_of_new_conversation(conversation: Conversation) -> None:
 def receive_message(conversation: Conversation, *, sender: Contact, content: str = "",
                     source_id: str | None = None, attachments: Iterable[dict] = (),
                     content_type: int = Message.ContentType.TEXT, content_attributes: dict | None = None,
-                    created_at=None) -> Message:
-    """Store a customer's message (once per source_id) and reopen the conversation per the lifecycle rules."""
-    if source_id:
-        existing = Message.objects.filter(inbox_id=conversation.inbox_id, source_id=source_id).first()
-        if existing:
-            return existing
-    conversation = Conversation.objects.select_for_update(of=("self",)).select_related("inbox", "account").get(
-        pk=conversation.pk)
+                    created_at=None, locked: bool = False) -> Message:
+    """Store a customer's message (once per source_id) and reopen the conversation per the lifecycle rules.
+
+    `locked=True`: the caller holds the conversation's row lock in this transaction, loaded it (with inbox and
+    account) after taking it, and has already looked for a message with this source_id (a channel's inbound
+    flow), so neither is read again; a duplicate that raced in is still caught by the unique constraint.
+    """
+    if not locked:
+        if source_id:
+            existing = Message.objects.filter(inbox_id=conversation.inbox_id, source_id=source_id).first()
+            if existing:
+                return existing
+        conversation = Conversation.objects.select_for_update(of=("self",)).select_related("inbox", "account").get(
+            pk=conversation.pk)
     try:
         with transaction.atomic():
             message = _store_message(conversation, MessageType.INCOMING, sender, content, source_id=source_id,
@@ -142,7 +148,7 @@ def receive_message(conversation: Conversation, *, sender: Contact, content: str
     if not sender.blocked and conversation.status in (Status.RESOLVED, Status.SNOOZED):
         _reopen_for_customer(conversation)
     realtime.message_created(message)
-    webhooks.emit("message_created", message_id=message.pk)
+    webhooks.emit("message_created", message_id=message.pk, conversation=conversation)
     realtime.conversation_changed(conversation)
     if not sender.blocked:  # a muted (blocked) contact's messages are kept quietly: no bell, no auto-reply
         _notify_new_message(conversation, message)

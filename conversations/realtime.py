@@ -3,6 +3,7 @@
 from autonomia import realtime
 from conversations.models import Conversation, Message
 from conversations.queries import viewer_ids
+from inboxes.models import Inbox
 
 
 def conversation_changed(conversation: Conversation, *, kind: str = "updated") -> None:
@@ -18,8 +19,15 @@ def conversation_changed(conversation: Conversation, *, kind: str = "updated") -
 
 def _to_contact(conversation: Conversation, event: dict) -> None:
     """The customer's own sockets (website widget): only what a contact may see; the consumer re-checks."""
-    if conversation.contact_inbox_id:
+    if conversation.contact_inbox_id and _may_have_widget(conversation):
         realtime.broadcast_on_commit([realtime.contact_inbox_group(conversation.contact_inbox_id)], event)
+
+
+def _may_have_widget(conversation: Conversation) -> bool:
+    """Only website inboxes have customer sockets: skip the send (two Redis round trips) for the others when the
+    inbox is already loaded (it is not read just for this)."""
+    inbox = conversation._state.fields_cache.get("inbox")
+    return inbox is None or inbox.channel_type == Inbox.ChannelType.WEB_WIDGET
 
 
 def _message_to_contact(message: Message, kind: str) -> None:

@@ -19,7 +19,7 @@ from autonomia.forms import add_domain_error
 from autonomia.views import account_view
 from autonomia.views_settings import form_status
 from helpcenter import actions, queries
-from helpcenter.forms import ArticleForm, CategoryForm, NewArticleForm, PortalForm
+from helpcenter.forms import ArticleForm, NewArticleForm, PortalForm
 from helpcenter.models import LOCALE_NAMES, Article, PortalMember
 from helpcenter.rendering import render_article
 

@@ -142,6 +142,25 @@
   document.addEventListener('htmx:load', function (event) { init(event.target); });
   init(document);
 
+  // ------------------------------------------------------------------ WhatsApp (Evolution) pairing panel
+  // The connection panel re-GETs itself when the agent socket says this inbox's state or QR code changed, and
+  // once on every (re)connect (events sent while it was down are lost); only while the socket is down does it
+  // poll, every 5 s.
+  function refreshConnection(inboxId) {
+    const panel = document.getElementById('wa-connection');
+    if (panel && window.htmx && (inboxId === undefined || panel.dataset.inboxId === String(inboxId))) {
+      window.htmx.trigger(panel, 'wa-connection-refresh');
+    }
+  }
+  if (document.getElementById('wa-connection')) {
+    const live = window.Autonomia && window.Autonomia.live;
+    if (live) {
+      live.on('whatsapp.connection_changed', function (data) { refreshConnection(data.inbox_id); });
+      live.on('open', function () { refreshConnection(); });
+    }
+    setInterval(function () { if (!live || !live.connected) refreshConnection(); }, 5000);
+  }
+
   // On small screens the sub-navigation scrolls sideways: bring the current page's link into view.
   const subnav = document.querySelector('.subnav');
   const current = subnav && subnav.querySelector('[aria-current="page"]');

@@ -7,6 +7,8 @@ for 25 or 100 per page. bench/conversation_list.py measures the same requests on
 import datetime as dt
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -64,6 +66,14 @@ def world(account, admin, agent, inbox, other_inbox):
 
 def membership(user) -> AccountUser:
     return AccountUser.objects.select_related("account", "user").get(user=user)
+
+
+def forget_cached_label_counts() -> None:
+    """Drop this process's cached label counts (never cache.clear(): other workers share the Redis)."""
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*:folderlabels:*"))
+    if keys:
+        client.delete(*keys)
 
 
 def queries_of(call) -> int:
@@ -157,10 +167,13 @@ def test_conversation_page_is_two_queries_plus_the_label_prefetch(world, admin, 
 def test_folder_counts_are_two_fixed_queries_and_add_up(world, agent):
     au = membership(agent)
     world(3)
-    small = queries_of(lambda: folder_counts(au))
+    small = queries_of(lambda: folder_counts(au))  # the label counts come from the cache the warm-up filled
     world(27)
-    assert queries_of(lambda: folder_counts(au)) == small == 2
-    counts = folder_counts(au)
+    assert queries_of(lambda: folder_counts(au)) == small == 1
+    forget_cached_label_counts()
+    with CaptureQueriesContext(connection) as ctx:
+        counts = folder_counts(au)
+    assert len(ctx.captured_queries) == 2
     open_ = visible_conversations(au).filter(status=Conversation.Status.OPEN)
     assert counts["folders"]["all"] == open_.count() == sum(counts["inbox"].values())
     assert counts["folders"]["mine"] == open_.filter(assignee_id=au.user_id).count()
@@ -225,3 +238,41 @@ def test_agent_never_pages_into_other_inboxes(world, account, agent, inbox):
     page = conversation_page(membership(agent), ConversationFilter(status="all", per_page=100))
     assert hidden.pk not in {c.inbox_id for c in page.conversations}
     assert page.counts["all"] == len(page.conversations) == 6
+
+
+# --- receive_message: the per-message budget of every channel's inbound path ---------------------------
+
+RECEIVE_BUDGET = 14  # statements, savepoints included (docs/benchmarks.md, WhatsApp ingest)
+
+
+def test_receiving_a_message_runs_a_fixed_number_of_queries(account, admin, agent, contact):
+    """Lock, insert, conversation and contact updates, one webhook check, viewers, participants and the two
+    notifications (assignee and participant), each in its savepoints."""
+    from automations.models import WebhookDelivery
+    from inboxes.models import Inbox
+
+    inbox = factories.make_inbox(account, members=[agent], channel_type=Inbox.ChannelType.WHATSAPP)
+    conversation = factories.make_conversation(inbox, contact=contact)
+    actions.assign_agent(conversation, actor=admin, assignee=agent)
+    actions.set_participants(conversation, actor=admin, user_ids=[admin.pk, agent.pk])
+    actions.receive_message(conversation, sender=conversation.contact, content="primeira", source_id="m-0")
+    for i in range(1, 3):
+        with CaptureQueriesContext(connection) as ctx:
+            message = actions.receive_message(conversation, sender=conversation.contact, content=f"olá {i}",
+                                              source_id=f"m-{i}")
+        assert len(ctx.captured_queries) <= RECEIVE_BUDGET, "\n".join(q["sql"][:120] for q in ctx.captured_queries)
+    assert message.content == "olá 2"
+    # Nobody subscribed: no webhook planning (one small check instead), no delivery rows.
+    assert not any("automations_webhookdelivery" in q["sql"] for q in ctx.captured_queries)
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_subscribed_webhook_still_gets_every_received_message(conversation, settings):
+    from automations.models import Webhook, WebhookDelivery
+
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+    Webhook.objects.create(account_id=conversation.account_id, url="http://127.0.0.1:9/hook",
+                           subscriptions=["message_created"])
+    message = actions.receive_message(conversation, sender=conversation.contact, content="oi", source_id="w-1")
+    delivery = WebhookDelivery.objects.get(event="message_created")
+    assert (delivery.message_id, delivery.payload["content"]) == (message.pk, "oi")

@@ -9,6 +9,7 @@ import hmac
 
 import requests
 from django.conf import settings
+from urllib3.exceptions import NewConnectionError
 from django.utils.translation import gettext_lazy as _
 
 from inboxes.providers.whatsapp.models import WhatsappChannel
@@ -28,21 +29,38 @@ ERROR_TEXT = {
     132000: _("The template's parameters do not match the approved template."),
     132001: _("This template does not exist in this language, or it is not approved."),
 }
+UNCERTAIN_TEXT = _("The connection to WhatsApp was interrupted while sending, so the message may or may not "
+                   "have reached the customer. Check the conversation before sending it again.")
 
 
 class ProviderError(Exception):
     """A failed provider call; `retryable` says whether trying again later may succeed."""
 
     def __init__(self, message: str, *, code: int | None = None, http_status: int | None = None,
-                 retryable: bool = False, title: str = ""):
+                 retryable: bool = False, title: str = "", uncertain: bool = False):
         super().__init__(message)
         self.code, self.http_status, self.retryable, self.title = code, http_status, retryable, title or message
+        # The request may have reached the provider (a send that timed out waiting for its reply): resending
+        # could deliver it twice, so the agent decides.
+        self.uncertain = uncertain
 
     @property
     def agent_text(self) -> str:
         """'<code>: <explanation>' for the agent (Chatwoot's external_error shape)."""
+        if self.uncertain:
+            return str(UNCERTAIN_TEXT)
         explanation = ERROR_TEXT.get(self.code) or self.title
         return f"{self.code}: {explanation}" if self.code is not None else str(explanation)
+
+
+def network_error(error: requests.RequestException, *, sending: bool) -> ProviderError:
+    """A failed connection: retryable when the request cannot have reached the provider (refused, no route,
+    connect timeout); for a send that may have arrived (read timeout, connection dropped mid-reply), uncertain."""
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    never_arrived = isinstance(error, requests.ConnectTimeout) or isinstance(reason, NewConnectionError)
+    if sending and not never_arrived:
+        return ProviderError(str(error), uncertain=True)
+    return ProviderError(str(error), retryable=True)
 
 
 class MediaTooLarge(Exception):
@@ -84,11 +102,11 @@ class CloudClient:
     def headers(self) -> dict:
         return {"Authorization": f"Bearer {self.channel.config('api_key')}"}
 
-    def _call(self, method: str, url: str, **kwargs) -> requests.Response:
+    def _call(self, method: str, url: str, *, sending: bool = False, **kwargs) -> requests.Response:
         try:
             response = self.session.request(method, url, headers=self.headers, timeout=self.timeout, **kwargs)
         except requests.RequestException as error:
-            raise ProviderError(str(error), retryable=True) from error
+            raise network_error(error, sending=sending) from error
         if response.status_code >= 400:
             raise error_from_response(response)
         return response
@@ -96,11 +114,11 @@ class CloudClient:
     def send(self, payload: dict) -> str:
         """POST /{phone_number_id}/messages → the new wamid."""
         url = f"{self.base}/{self.channel.phone_number_id}/messages"
-        body = self._call("POST", url, json={"messaging_product": "whatsapp", **payload}).json()
+        response = self._call("POST", url, sending=True, json={"messaging_product": "whatsapp", **payload})
         try:
-            return body["messages"][0]["id"]
-        except (KeyError, IndexError, TypeError):
-            raise ProviderError("the reply carried no message id", retryable=False) from None
+            return response.json()["messages"][0]["id"]
+        except (ValueError, KeyError, IndexError, TypeError):  # accepted (2xx) but unreadable: it may be out
+            raise ProviderError("the reply carried no message id", uncertain=True) from None
 
     def upload_media(self, data: bytes, mime_type: str, file_name: str) -> str:
         """POST /{phone_number_id}/media (multipart) → a media id to send."""

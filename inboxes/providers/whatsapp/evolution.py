@@ -12,7 +12,7 @@ import requests
 from django.conf import settings
 
 from automations.webhooks import GuardedAdapter, UnsafeURL
-from inboxes.providers.whatsapp.cloud import ProviderError
+from inboxes.providers.whatsapp.cloud import ProviderError, network_error
 from inboxes.providers.whatsapp.models import WhatsappChannel
 
 # What Evolution's webhook must carry for Autonomia (empty would mean "all events").
@@ -49,14 +49,14 @@ class EvolutionClient:
         self.session = session or _session()
         self.timeout = settings.WHATSAPP_HTTP_TIMEOUT
 
-    def _call(self, method: str, path: str, **kwargs):
+    def _call(self, method: str, path: str, *, sending: bool = False, **kwargs):
         try:
             response = self.session.request(method, f"{self.base}{path}", timeout=self.timeout,
                                             headers={"apikey": self.channel.config("apikey")}, **kwargs)
         except UnsafeURL as error:
             raise ProviderError(str(error), retryable=False) from error
         except requests.RequestException as error:
-            raise ProviderError(str(error), retryable=True) from error
+            raise network_error(error, sending=sending) from error
         if response.status_code >= 400:
             raise _error(response)
         try:
@@ -85,13 +85,17 @@ class EvolutionClient:
         body = {"number": number, "text": text, "linkPreview": False}
         if quoted_id:
             body["quoted"] = {"key": {"id": quoted_id}}
-        return _key_id(self._call("POST", f"/message/sendText/{self.instance}", json=body))
+        return _key_id(self._call("POST", f"/message/sendText/{self.instance}", sending=True, json=body))
 
     def send_media(self, number: str, *, media_type: str, mime_type: str, data: bytes, file_name: str,
                    caption: str = "") -> str:
         body = {"number": number, "mediatype": media_type, "mimetype": mime_type, "fileName": file_name,
                 "caption": caption, "media": base64.b64encode(data).decode()}
-        return _key_id(self._call("POST", f"/message/sendMedia/{self.instance}", json=body))
+        return _key_id(self._call("POST", f"/message/sendMedia/{self.instance}", sending=True, json=body))
+
+    def group_info(self, group_jid: str) -> dict:
+        """GET /group/findGroupInfos → {id, subject, size, participants, …} of a group the instance is in."""
+        return self._call("GET", f"/group/findGroupInfos/{self.instance}", params={"groupJid": group_jid})
 
     def media_base64(self, message_id: str) -> dict:
         """POST /chat/getBase64FromMediaMessage → {mediaType, fileName, mimetype, base64}."""
@@ -102,8 +106,8 @@ class EvolutionClient:
 def _key_id(body) -> str:
     try:
         return body["key"]["id"]
-    except (KeyError, TypeError):
-        raise ProviderError("the reply carried no message id", retryable=False) from None
+    except (KeyError, TypeError):  # accepted (2xx) but unreadable: it may be out
+        raise ProviderError("the reply carried no message id", uncertain=True) from None
 
 
 def _error(response: requests.Response) -> ProviderError:

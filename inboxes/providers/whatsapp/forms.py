@@ -1,6 +1,7 @@
 """Forms of the WhatsApp pages: new inbox and channel settings (per provider), template sending."""
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from autonomia.forms import MemberChoiceField, StyledForm, member_choices
@@ -76,14 +77,83 @@ def new_inbox_form(provider: str, data, memberships):
     return form
 
 
-class TemplateSendForm(forms.Form):
-    template = forms.IntegerField()
-    params = forms.CharField(required=False)
+# What Meta accepts as a template's header media: extensions and the largest file (channels.md §1).
+HEADER_MEDIA = {
+    "image": ({"jpg", "jpeg", "png"}, 5 * 1024 * 1024, _("The header image must be a JPEG or PNG file.")),
+    "video": ({"mp4", "3gp"}, 16 * 1024 * 1024, _("The header video must be an MP4 or 3GPP file.")),
+    "document": ({"pdf"}, 100 * 1024 * 1024, _("The header document must be a PDF file.")),
+}
 
-    def __init__(self, *args, template: MessageTemplate | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
+
+class TemplateSendForm(StyledForm):
+    """One approved template's parameters: header text or media, body, and URL buttons' dynamic suffixes."""
+
+    template = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, template: MessageTemplate, **kwargs):
+        kwargs.setdefault("auto_id", f"wa-t{template.pk}-%s")
+        kwargs.setdefault("initial", {"template": template.pk})
         self.template_obj = template
+        super().__init__(*args, **kwargs)
+        for name in template.header_parameters:
+            self.fields[f"header_{name}"] = forms.CharField(
+                label=_("Header parameter %(n)s") % {"n": name}, max_length=60)
+        if template.header_media_type:
+            self.fields["header_file"] = forms.FileField(label=_("Header file"), required=False)
+            self.fields["header_url"] = forms.URLField(label=_("Or the file's link"), required=False,
+                                                       assume_scheme="https", max_length=2000)
+        for name in template.body_parameters:
+            self.fields[f"param_{name}"] = forms.CharField(label=_("Parameter %(n)s") % {"n": name},
+                                                           max_length=1024)
+        for button in template.url_buttons_with_parameter:
+            self.fields[f"button_{button['index']}"] = forms.CharField(
+                label=_("Link suffix of “%(button)s”") % {"button": button["text"]}, max_length=2000)
+        for name, field in self.fields.items():
+            if name != "template":  # added after StyledForm styled the declared fields
+                field.widget.attrs["class"] = "input input-sm"
 
-    def param_values(self, data) -> list[str]:
-        count = self.template_obj.body_parameter_count if self.template_obj else 0
-        return [data.get(f"param_{i + 1}", "") for i in range(count)]
+    def clean(self):
+        data = super().clean()
+        kind = self.template_obj.header_media_type
+        if kind and not self.errors:
+            upload, url = data.get("header_file"), data.get("header_url")
+            if upload and url:
+                self.add_error("header_url", _("Upload a file or enter a link, not both."))
+            elif upload:
+                data["header_attachment"] = self._header_attachment(kind, upload)
+            elif not url:
+                from inboxes.providers.whatsapp.actions import HEADER_MEDIA_MISSING
+
+                self.add_error("header_file", HEADER_MEDIA_MISSING[kind])
+        return data
+
+    def _header_attachment(self, kind: str, upload) -> dict | None:
+        from conversations.forms import prepare_attachment
+
+        extensions, limit, wrong_type = HEADER_MEDIA[kind]
+        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        if extension not in extensions:
+            self.add_error("header_file", wrong_type)
+            return None
+        if upload.size > limit:
+            self.add_error("header_file", _("The file is too large (at most %(size)s).") % {
+                "size": filesizeformat(limit)})
+            return None
+        try:
+            return prepare_attachment(upload)
+        except forms.ValidationError as error:
+            self.add_error("header_file", error)
+            return None
+
+    def values(self) -> dict:
+        """The keyword arguments of actions.send_template."""
+        data, template = self.cleaned_data, self.template_obj
+        media = None
+        if template.header_media_type:
+            media = {"attachment": data["header_attachment"]} if data.get("header_attachment") \
+                else {"url": data.get("header_url")}
+        return {"params": [data[f"param_{n}"] for n in template.body_parameters],
+                "header_params": [data[f"header_{n}"] for n in template.header_parameters],
+                "button_params": {b["index"]: data[f"button_{b['index']}"]
+                                  for b in template.url_buttons_with_parameter},
+                "header_media": media}

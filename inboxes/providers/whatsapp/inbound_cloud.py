@@ -1,7 +1,9 @@
 """Cloud API webhook payloads → messages and receipts (channels.md §1).
 
 Every entry, change, message and status of a batched delivery is handled, each on its own: one bad item is
-logged and skipped and the others still land. Media are downloaded before the write (two-step flow).
+logged and skipped and the others still land. Media are downloaded (two-step flow) before the event's
+transaction opens (`media_to_fetch` / `fetch_media`, called by tasks.process_event), so a slow media server
+holds no row lock and no transaction.
 """
 
 import logging
@@ -10,6 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -47,21 +50,32 @@ def phone_number_ids(payload: dict) -> set[str]:
     return {str((value.get("metadata") or {}).get("phone_number_id") or "") for value in changes_of(payload)} - {""}
 
 
-def process(payload: dict) -> list[str]:
-    """Handle a whole delivery; returns the errors of the items that failed (empty when all went in)."""
+def _routed(payload: dict, known: WhatsappChannel | None) -> list[tuple[WhatsappChannel | None, dict]]:
+    """(channel, change value) pairs; `known` (the webhook URL's channel, with inbox and account) routes a
+    delivery that names only its phone_number_id, the usual case, without reading the channels again."""
     values = list(changes_of(payload))
-    channels = queries.cloud_channels_by_phone_number_id(
-        (v.get("metadata") or {}).get("phone_number_id") for v in values)
+    wanted = {str((v.get("metadata") or {}).get("phone_number_id") or "") for v in values}
+    if known is not None and known.phone_number_id and wanted == {known.phone_number_id}:
+        channels = {known.phone_number_id: known}
+    else:
+        channels = queries.cloud_channels_by_phone_number_id(wanted)
+    return [(channels.get(str((v.get("metadata") or {}).get("phone_number_id") or "")), v) for v in values]
+
+
+def process(payload: dict, known: WhatsappChannel | None = None, media: dict | None = None) -> list[str]:
+    """Handle a whole delivery; returns the errors of the items that failed (empty when all went in).
+
+    `media`: what `fetch_media` downloaded for it (media id → attachment and note); media not in it are
+    downloaded here."""
     errors, retry = [], False
-    for value in values:
-        channel = channels.get(str((value.get("metadata") or {}).get("phone_number_id") or ""))
+    for channel, value in _routed(payload, known):
         if channel is None:
             errors.append("unknown phone_number_id %s" % (value.get("metadata") or {}).get("phone_number_id"))
             continue
         names = {c.get("wa_id"): (c.get("profile") or {}).get("name", "") for c in value.get("contacts") or []
                  if isinstance(c, dict)}
         for item in value.get("messages") or []:
-            retry |= _safely(errors, _message, channel, item, names)
+            retry |= _safely(errors, _message, channel, item, names, media or {})
         for item in value.get("statuses") or []:
             retry |= _safely(errors, _status, channel, item)
     if retry:
@@ -69,10 +83,33 @@ def process(payload: dict) -> list[str]:
     return errors
 
 
+def media_to_fetch(payload: dict, known: WhatsappChannel | None = None) -> list[tuple[WhatsappChannel, str, dict]]:
+    """(channel, kind, media object) of the delivery's media messages that are not stored yet."""
+    wanted = []
+    for channel, value in _routed(payload, known):
+        for item in (value.get("messages") or []) if channel is not None else []:
+            kind = item.get("type") if isinstance(item, dict) else None
+            if (kind in MEDIA_TYPES and isinstance(item.get(kind), dict) and item.get("id")
+                    and not actions.message_exists(channel, item["id"])):
+                wanted.append((channel, kind, item[kind]))
+    return wanted
+
+
+def fetch_media(wanted: list[tuple[WhatsappChannel, str, dict]]) -> dict[str, tuple[dict | None, str]]:
+    """Download `media_to_fetch`'s media, outside any transaction: media id → (attachment fields, note).
+    Raises RetryLater when a download failed for a temporary reason (the event is retried later)."""
+    fetched = {}
+    for channel, kind, body in wanted:
+        with override(channel.inbox.account.locale or "pt-br"):
+            fetched[str(body.get("id"))] = _media(channel, kind, body)
+    return fetched
+
+
 def _safely(errors: list, handler, *args) -> bool:
-    """Run one item's handler; record its error. True when the failure is temporary."""
+    """Run one item's handler in its own savepoint; record its error. True when the failure is temporary."""
     try:
-        handler(*args)
+        with transaction.atomic():
+            handler(*args)
     except RetryLater as error:
         errors.append(str(error))
         return True
@@ -96,14 +133,14 @@ def _status(channel: WhatsappChannel, item: dict) -> None:
     actions.apply_delivery_status(channel, str(item["id"]), status, error)
 
 
-def _message(channel: WhatsappChannel, item: dict, names: dict) -> None:
+def _message(channel: WhatsappChannel, item: dict, names: dict, media: dict) -> None:
     kind, source_id = item.get("type"), item.get("id")
     if not source_id or kind in SKIPPED_TYPES:
         return
     if actions.message_exists(channel, source_id):  # a redelivery: nothing to download or store
         return
     phone = item.get("from") or ""
-    content, attachments, attrs = _content(channel, kind, item)
+    content, attachments, attrs = _content(channel, kind, item, media)
     if kind == "reaction" and not content:
         return  # a reaction removed
     if (item.get("context") or {}).get("id"):
@@ -114,7 +151,7 @@ def _message(channel: WhatsappChannel, item: dict, names: dict) -> None:
                                      attachments=attachments, content_attributes=attrs)
 
 
-def _content(channel: WhatsappChannel, kind: str, item: dict) -> tuple[str, list[dict], dict]:
+def _content(channel: WhatsappChannel, kind: str, item: dict, media: dict) -> tuple[str, list[dict], dict]:
     """(Markdown content, Attachment field dicts, content_attributes) of one message."""
     body = item.get(kind) if isinstance(item.get(kind), dict) else {}
     with override(channel.inbox.account.locale or "pt-br"):
@@ -122,7 +159,7 @@ def _content(channel: WhatsappChannel, kind: str, item: dict) -> tuple[str, list
             return whatsapp_to_markdown(body.get("body", "")), [], {}
         if kind in MEDIA_TYPES:
             caption = whatsapp_to_markdown(body.get("caption", ""))
-            attachment, note = _media(channel, kind, body)
+            attachment, note = media.get(str(body.get("id"))) or _media(channel, kind, body)
             content = "\n\n".join(t for t in (caption, note) if t)
             return content, [attachment] if attachment else [], ({"is_voice": True} if body.get("voice") else {})
         if kind == "location":

@@ -9,10 +9,12 @@ import base64
 import binascii
 import logging
 import mimetypes
+import time
 import uuid
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -37,8 +39,8 @@ WRAPPERS = ("ephemeralMessage", "viewOnceMessage", "viewOnceMessageV2", "viewOnc
             "documentWithCaptionMessage", "editedMessage")
 
 
-def process(channel: WhatsappChannel, payload: dict) -> list[str]:
-    """Handle one event; returns the errors of skipped items."""
+def process(channel: WhatsappChannel, payload: dict, media: dict | None = None) -> list[str]:
+    """Handle one event; returns the errors of skipped items. `media`: what `fetch_media` got for it."""
     if not isinstance(payload, dict) or not isinstance(payload.get("event"), str):
         raise ValueError("not an Evolution API event")
     event = payload["event"].lower().replace("_", ".")
@@ -49,15 +51,8 @@ def process(channel: WhatsappChannel, payload: dict) -> list[str]:
         if not isinstance(item, dict):
             continue
         try:
-            if event in ("messages.upsert", "send.message"):
-                _upsert(channel, item, echo_only=event == "send.message")
-            elif event == "messages.update":
-                _receipt(channel, item)
-            elif event == "connection.update":
-                actions.record_connection_state(channel, state=item.get("state") or "close",
-                                                phone_number=item.get("wuid"), profile_name=item.get("profileName"))
-            elif event == "qrcode.updated":
-                _qrcode(channel, item)
+            with transaction.atomic():  # one item's savepoint: a failure undoes only its own writes
+                _item(channel, event, item, media or {})
         except RetryLater as error:
             errors.append(str(error))
             retry = True
@@ -67,6 +62,52 @@ def process(channel: WhatsappChannel, payload: dict) -> list[str]:
     if retry:
         raise RetryLater("; ".join(errors))
     return errors
+
+
+def media_to_fetch(channel: WhatsappChannel, payload: dict) -> list[str]:
+    """Message ids whose media must be asked for (not in the payload's base64, not too large, not stored)."""
+    if not isinstance(payload, dict) or str(payload.get("event", "")).lower().replace("_", ".") not in (
+            "messages.upsert", "send.message"):
+        return []
+    data = payload.get("data")
+    wanted = []
+    for item in data if isinstance(data, list) else [data]:
+        if not isinstance(item, dict):
+            continue
+        source_id = (item.get("key") or {}).get("id")
+        message = _unwrap(item.get("message") or {})
+        media = next((message[k] for k in MEDIA if isinstance(message.get(k), dict)), None)
+        if (source_id and media is not None and not (message.get("base64") or item.get("base64"))
+                and int(media.get("fileLength") or 0) <= settings.WHATSAPP_MEDIA_MAX_BYTES
+                and not actions.message_exists(channel, source_id)):
+            wanted.append(str(source_id))
+    return wanted
+
+
+def fetch_media(channel: WhatsappChannel, source_ids: list[str]) -> dict[str, str | None]:
+    """Ask Evolution for each message's media (getBase64FromMediaMessage) outside any transaction: id → base64,
+    or None when it cannot be had. Raises RetryLater on a temporary failure (the event is retried later)."""
+    fetched = {}
+    for source_id in source_ids:
+        try:
+            fetched[source_id] = EvolutionClient(channel).media_base64(source_id).get("base64")
+        except ProviderError as error:
+            if error.retryable:
+                raise RetryLater(f"media {source_id}: {error}") from error
+            fetched[source_id] = None
+    return fetched
+
+
+def _item(channel: WhatsappChannel, event: str, item: dict, media: dict) -> None:
+    if event in ("messages.upsert", "send.message"):
+        _upsert(channel, item, media, echo_only=event == "send.message")
+    elif event == "messages.update":
+        _receipt(channel, item)
+    elif event == "connection.update":
+        actions.record_connection_state(channel, state=item.get("state") or "close",
+                                        phone_number=item.get("wuid"), profile_name=item.get("profileName"))
+    elif event == "qrcode.updated":
+        _qrcode(channel, item)
 
 
 def _qrcode(channel: WhatsappChannel, item: dict) -> None:
@@ -99,7 +140,7 @@ def _unwrap(message: dict) -> dict:
     return message
 
 
-def _upsert(channel: WhatsappChannel, item: dict, *, echo_only: bool = False) -> None:
+def _upsert(channel: WhatsappChannel, item: dict, media: dict, *, echo_only: bool = False) -> None:
     key = item.get("key") or {}
     jid, source_id = str(key.get("remoteJid") or ""), key.get("id")
     if not source_id or not jid or jid == "status@broadcast" or jid.endswith("@broadcast"):
@@ -108,11 +149,11 @@ def _upsert(channel: WhatsappChannel, item: dict, *, echo_only: bool = False) ->
         return
     message = _unwrap(item.get("message") or {})
     with override(channel.inbox.account.locale or "pt-br"):
-        content, attachments = _content(channel, item, message, source_id)
+        content, attachments = _content(channel, item, message, source_id, media)
         group = jid.endswith("@g.us")
         if group:
-            contact_inbox = actions.contact_inbox_for_identifier(
-                channel, jid, name=_("WhatsApp group %(id)s") % {"id": jid.split("@")[0]})
+            contact_inbox = actions.contact_inbox_for_identifier(channel, jid, name=actions.group_placeholder(jid))
+            _ask_group_name(channel, contact_inbox.contact)
         else:
             phone = e164(key.get("remoteJidAlt") if jid.endswith("@lid") else jid)
             if phone:
@@ -142,6 +183,26 @@ def _upsert(channel: WhatsappChannel, item: dict, *, echo_only: bool = False) ->
                                      additional_attributes=extra)
 
 
+GROUP_NAME_RETRY = 600.0  # seconds before a process asks Evolution again for a group whose name it could not get
+_group_names_asked: dict[int, float] = {}  # contact id → when this process last queued the lookup
+
+
+def _ask_group_name(channel: WhatsappChannel, contact) -> None:
+    """A group contact whose subject was never fetched gets it from Evolution after commit, by a task (once per
+    group: the subject is kept on the contact; a failed lookup is retried by a later message, at most every
+    GROUP_NAME_RETRY seconds per process), so the message itself never waits for it."""
+    from inboxes.providers.whatsapp.tasks import fetch_group_name_task
+
+    if actions.GROUP_SUBJECT in (contact.additional_attributes or {}):
+        return
+    now = time.monotonic()
+    if now - _group_names_asked.get(contact.pk, -GROUP_NAME_RETRY) < GROUP_NAME_RETRY:
+        return
+    _group_names_asked[contact.pk] = now
+    channel_id, contact_id = channel.pk, contact.pk
+    transaction.on_commit(lambda: fetch_group_name_task.delay(channel_id, contact_id), robust=True)
+
+
 def _context_info(message: dict) -> dict:
     for value in message.values():
         if isinstance(value, dict) and isinstance(value.get("contextInfo"), dict):
@@ -149,7 +210,8 @@ def _context_info(message: dict) -> dict:
     return {}
 
 
-def _content(channel: WhatsappChannel, item: dict, message: dict, source_id: str) -> tuple[str, list[dict]]:
+def _content(channel: WhatsappChannel, item: dict, message: dict, source_id: str,
+             fetched: dict) -> tuple[str, list[dict]]:
     if isinstance(message.get("conversation"), str):
         return whatsapp_to_markdown(message["conversation"]), []
     if isinstance(message.get("extendedTextMessage"), dict):
@@ -165,20 +227,20 @@ def _content(channel: WhatsappChannel, item: dict, message: dict, source_id: str
         media = message.get(kind)
         if isinstance(media, dict):
             caption = whatsapp_to_markdown(media.get("caption") or "")
-            attachment, note = _media(channel, item, message, kind, file_type, media, source_id)
+            attachment, note = _media(channel, item, message, kind, file_type, media, source_id, fetched)
             return "\n\n".join(t for t in (caption, note) if t), [attachment]
     return _("This message type is not supported."), []
 
 
 def _media(channel, item: dict, message: dict, kind: str, file_type: int, media: dict,
-           source_id: str) -> tuple[dict, str]:
+           source_id: str, fetched: dict) -> tuple[dict, str]:
     limit = settings.WHATSAPP_MEDIA_MAX_BYTES
     mime = (media.get("mimetype") or "application/octet-stream").split(";")[0]
     name = media.get("fileName") or f"{kind.removesuffix('Message')}{mimetypes.guess_extension(mime) or ''}"
     if int(media.get("fileLength") or 0) > limit:
         return _fallback(name, limit, "media_too_large")
-    encoded = message.get("base64") or item.get("base64")
-    if not encoded:
+    encoded = message.get("base64") or item.get("base64") or fetched.get(source_id)
+    if not encoded and source_id not in fetched:
         try:
             encoded = EvolutionClient(channel).media_base64(source_id).get("base64")
         except ProviderError as error:

@@ -1,5 +1,6 @@
 """WhatsApp channels (Cloud API and Evolution API), the raw-event inbox and the message templates."""
 
+import re
 import secrets
 
 from django.db import models
@@ -97,6 +98,31 @@ class ParkedStatus(models.Model):
         indexes = [models.Index(fields=["channel", "source_id"], name="wa_parked_status_source")]
 
 
+class OutgoingSend(models.Model):
+    """The send bookkeeping of one outgoing message that has not gone out yet (deleted once it is sent or failed).
+
+    A task claims the row (under the message's row lock) before sending, so duplicate tasks and the sweeper never
+    send twice; `attempted_at` is committed just before each provider call and cleared once its outcome is
+    stored, so a crash inside that window is known afterwards and the message is marked uncertain, not resent.
+    """
+
+    class State(models.IntegerChoices):
+        QUEUED = 0, _("Queued")  # a task is queued (or a retry scheduled) to run at due_at
+        SENDING = 1, _("Sending")  # a worker holds the claim since claimed_at
+        UNCERTAIN = 2, _("Uncertain")  # a provider call was interrupted; the agent decides whether to resend
+
+    message = models.OneToOneField("conversations.Message", primary_key=True, on_delete=models.CASCADE,
+                                   related_name="whatsapp_send")
+    state = models.IntegerField(choices=State.choices, default=State.QUEUED)
+    due_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "due_at"], name="wa_outgoing_state_due")]
+
+
 class MessageTemplate(models.Model):
     """An approved-or-not template of the business account, synced from Meta (Cloud API only)."""
 
@@ -130,6 +156,56 @@ class MessageTemplate(models.Model):
 
     @property
     def body_parameter_count(self) -> int:
-        import re
+        return len(self.body_parameters)
 
-        return len(set(re.findall(r"\{\{\s*(\w+)\s*\}\}", self.body_text)))
+    @property
+    def body_parameters(self) -> list[str]:
+        return placeholders(self.body_text)
+
+    @property
+    def header_format(self) -> str:
+        """TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION; "" when the template has no header."""
+        header = self.component("HEADER")
+        return str(header.get("format") or ("TEXT" if header else "")).upper()
+
+    @property
+    def header_text(self) -> str:
+        return self.component("HEADER").get("text", "") if self.header_format == "TEXT" else ""
+
+    @property
+    def header_parameters(self) -> list[str]:
+        return placeholders(self.header_text)
+
+    @property
+    def header_media_type(self) -> str:
+        """image, video or document when the header is a media the sender supplies."""
+        return {"IMAGE": "image", "VIDEO": "video", "DOCUMENT": "document"}.get(self.header_format, "")
+
+    @property
+    def footer_text(self) -> str:
+        return self.component("FOOTER").get("text", "")
+
+    @property
+    def buttons(self) -> list[dict]:
+        """The buttons with their position (Meta's `index`), type (URL, QUICK_REPLY, …), text and url."""
+        return [{"index": index, "type": str(b.get("type", "")).upper(), "text": b.get("text", ""),
+                 "url": b.get("url", "")} for index, b in enumerate(self.component("BUTTONS").get("buttons") or [])]
+
+    @property
+    def url_buttons_with_parameter(self) -> list[dict]:
+        """URL buttons whose address ends in a dynamic suffix ({{1}}) the sender fills."""
+        return [b for b in self.buttons if b["type"] == "URL" and placeholders(b["url"])]
+
+
+PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def placeholders(text: str) -> list[str]:
+    """The {{n}} / {{name}} parameters of a template text, once each: numbered ones by number, named ones in
+    order of appearance (how Meta matches the values it is sent)."""
+    names = list(dict.fromkeys(PLACEHOLDER.findall(text or "")))
+    return sorted(names, key=int) if all(n.isdigit() for n in names) else names
+
+
+def fill_placeholders(text: str, values: dict) -> str:
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text or "")

@@ -3,6 +3,10 @@
 Text goes as WhatsApp markup (converted from the agent's Markdown); each attachment is one media message, the
 text riding as the first one's caption when the type allows; replies carry the quoted provider id; a message
 with `template_params` goes as a template. A retry skips the parts already sent (external_source_ids).
+
+Each send first claims the message (actions.claim_send), so duplicate tasks never send twice, and commits
+"attempt in flight" before each provider call: a call cut off before its id is stored makes the message
+uncertain (shown to the agent with a "send again" button) instead of being resent blindly.
 """
 
 import mimetypes
@@ -27,10 +31,11 @@ def load(message_id: int) -> Message | None:
 
 
 def send_message(message_id: int) -> str:
-    """Send the message unless it already went out or failed; raises ProviderError for the task to judge."""
-    message = load(message_id)
-    if message is None or message.source_id or message.status == Message.Status.FAILED or message.private:
-        return "skipped"
+    """Send the message unless it already went out, failed, is uncertain or is held by another worker; raises
+    ProviderError for the task to judge (the claim stays until the task fails, retries or marks it uncertain)."""
+    outcome, message = actions.claim_send(message_id)
+    if message is None:
+        return outcome
     channel = message.inbox.whatsapp_channel
     parts = _parts(message)
     done = dict(message.external_source_ids.get("whatsapp_parts") or {})
@@ -41,7 +46,7 @@ def send_message(message_id: int) -> str:
     for index, part in enumerate(parts):
         if str(index) in done:
             continue
-        done[str(index)] = sender(channel, message, part)
+        done[str(index)] = sender(channel, message, part, index)
         if len(parts) > 1:
             actions.record_send_progress(message, done)
     ids = [done[str(i)] for i in range(len(parts))]
@@ -50,9 +55,12 @@ def send_message(message_id: int) -> str:
 
 
 def fail(message_id: int, error: ProviderError) -> None:
-    """Mark the message failed with the provider's explanation, in the account's language."""
+    """Mark the message failed with the provider's explanation, in the account's language (or uncertain)."""
     message = load(message_id)
     if message is None:
+        return
+    if error.uncertain:
+        actions.mark_send_uncertain(message)
         return
     if error.code == 190 or error.http_status == 401:
         actions.mark_reauthorization_required(message.inbox.whatsapp_channel)
@@ -105,20 +113,19 @@ def _mime(attachment: Attachment) -> str:
     return attachment.content_type or mimetypes.guess_type(attachment.file_name)[0] or "application/octet-stream"
 
 
-def _cloud_part(channel, message: Message, part: dict) -> str:
+def _cloud_part(channel, message: Message, part: dict, index: int) -> str:
     client = CloudClient(channel)
-    payload = {"recipient_type": "individual", "to": actions.recipient_number(message.conversation)}
+    # Echoed by Meta in this message's status webhooks: ties a receipt to our message and part.
+    payload = {"recipient_type": "individual", "to": actions.recipient_number(message.conversation),
+               "biz_opaque_callback_data": f"autonomia:{message.pk}:{index}"}
     context = _reply_context(message)
     if context:
         payload["context"] = {"message_id": context}
     if "template" in part:
         template = part["template"]
-        params = [{"type": "text", "text": value}
-                  for _key, value in sorted((template.get("processed_params") or {}).items(),
-                                            key=lambda kv: int(kv[0]) if str(kv[0]).isdigit() else 0)]
         payload.update(type="template", template={
             "name": template["name"], "language": {"code": template["language"], "policy": "deterministic"},
-            "components": [{"type": "body", "parameters": params}] if params else []})
+            "components": _template_components(client, message, template.get("processed_params") or {})})
     elif "text" in part:
         payload.update(type="text", text={"body": part["text"], "preview_url": False})
     else:
@@ -130,17 +137,63 @@ def _cloud_part(channel, message: Message, part: dict) -> str:
         if kind == "document":
             media["filename"] = attachment.file_name or "file"
         payload.update(type=kind, **{kind: media})
+    actions.mark_send_attempt(message)
     return client.send(payload)
 
 
-def _evolution_part(channel, message: Message, part: dict) -> str:
+def _text_parameters(values: dict) -> list[dict]:
+    """Meta's text parameters: numbered ones in order, named ones with their parameter_name."""
+    items = sorted(values.items(), key=lambda kv: int(kv[0])) if all(str(k).isdigit() for k in values) \
+        else list(values.items())
+    return [{"type": "text", "text": value} if str(key).isdigit()
+            else {"type": "text", "parameter_name": key, "text": value} for key, value in items]
+
+
+def _template_components(client: CloudClient, message: Message, processed: dict) -> list[dict]:
+    """The `components` of a template send (channels.md §1): header (text or media), body, URL buttons.
+    processed_params is Chatwoot's shape ({body, header, buttons}); the older flat {"1": …} means the body."""
+    if processed and "body" not in processed and all(isinstance(v, str) for v in processed.values()):
+        processed = {"body": processed}
+    components = []
+    header = processed.get("header") or {}
+    kind = header.get("media_type")
+    if kind:
+        media = {"link": header["media_url"]} if header.get("media_url") else _uploaded(client, message, header)
+        if kind == "document" and "filename" not in media:
+            media["filename"] = header["media_url"].rsplit("/", 1)[-1].split("?")[0] or "document.pdf"
+        components.append({"type": "header", "parameters": [{"type": kind, kind: media}]})
+    elif header:
+        components.append({"type": "header", "parameters": _text_parameters(header)})
+    if processed.get("body"):
+        components.append({"type": "body", "parameters": _text_parameters(processed["body"])})
+    for button in processed.get("buttons") or []:
+        components.append({"type": "button", "sub_type": "url", "index": str(button["index"]),
+                           "parameters": [{"type": "text", "text": button["parameter"]}]})
+    return components
+
+
+def _uploaded(client: CloudClient, message: Message, header: dict) -> dict:
+    """A header media the agent uploaded: sent to Meta's media endpoint first, then referred to by id."""
+    attachment = message.attachments.get(pk=header["attachment_id"])
+    media = {"id": client.upload_media(_read(attachment), _mime(attachment), attachment.file_name or "file")}
+    if header["media_type"] == "document":
+        media["filename"] = attachment.file_name or "file"
+    return media
+
+
+def _evolution_part(channel, message: Message, part: dict, index: int) -> str:
     client = EvolutionClient(channel)
     number = actions.recipient_number(message.conversation)
     if "text" in part:
-        return client.send_text(number, part["text"], quoted_id=_reply_context(message))
+        quoted = _reply_context(message)
+        actions.mark_send_attempt(message)
+        return client.send_text(number, part["text"], quoted_id=quoted)
     if "template" in part:  # Evolution has no templates: the rendered text goes as plain text
+        actions.mark_send_attempt(message)
         return client.send_text(number, markdown_to_whatsapp(message.content))
     attachment = part["attachment"]
+    data = _read(attachment)
+    actions.mark_send_attempt(message)
     return client.send_media(number, media_type=MEDIA_TYPES.get(attachment.file_type, "document"),
-                             mime_type=_mime(attachment), data=_read(attachment),
-                             file_name=attachment.file_name or "file", caption=part["caption"])
+                             mime_type=_mime(attachment), data=data, file_name=attachment.file_name or "file",
+                             caption=part["caption"])

@@ -19,4 +19,5 @@ urlpatterns = [
     path(APP + "conversations/<int:display_id>/whatsapp/", views.composer_panel, name="composer"),
     path(APP + "conversations/<int:display_id>/whatsapp/template/", views.send_template_view,
          name="send-template"),
+    path(APP + "conversations/<int:display_id>/whatsapp/resend/", views.resend_message_view, name="resend"),
 ]

@@ -14,7 +14,7 @@ from autonomia.forms import add_domain_error
 from autonomia.queries import account_members
 from autonomia.views import account_view, admin_view
 from autonomia.views_settings import form_status
-from conversations.queries import access_conversation
+from conversations.queries import access_conversation, access_message
 from inboxes.providers.whatsapp import actions, queries
 from inboxes.providers.whatsapp.cloud import CloudClient, ProviderError
 from inboxes.providers.whatsapp.evolution import EvolutionClient
@@ -68,6 +68,8 @@ def _point_evolution_here(request: HttpRequest, channel: WhatsappChannel) -> Non
 @admin_view
 def whatsapp_settings(request: HttpRequest, whatsapp_inbox_id: int) -> HttpResponse:
     channel = queries.access_whatsapp_channel(request.account_user, whatsapp_inbox_id)
+    if request.method == "GET" and request.GET.get("panel") == "connection" and channel.is_evolution:
+        return render(request, "whatsapp/settings.html#wa-connection", {"channel": channel})
     form = FORMS[channel.provider](request.POST or None, channel=channel)
     if request.method == "POST" and form.is_valid():
         try:
@@ -135,11 +137,14 @@ def composer_panel(request: HttpRequest, display_id: int) -> HttpResponse:
     return render(request, "whatsapp/composer.html#whatsapp-composer", _composer_context(conversation, channel))
 
 
-def _composer_context(conversation, channel, form_errors=()) -> dict:
-    return {"conversation": conversation, "channel": channel, "form_errors": form_errors,
+def _composer_context(conversation, channel, failed_form=None) -> dict:
+    """The strip's state; each template comes with its form (the one that failed keeps its values and errors)."""
+    templates = list(queries.approved_templates(channel)) if channel.is_cloud else []
+    forms = [failed_form if failed_form and failed_form.template_obj.pk == t.pk else TemplateSendForm(template=t)
+             for t in templates]
+    return {"conversation": conversation, "channel": channel, "template_forms": forms, "failed_form": failed_form,
             "window_open": queries.window_open(conversation) if channel.is_cloud else True,
-            "window_closes_at": queries.window_closes_at(conversation),
-            "templates": list(queries.approved_templates(channel)) if channel.is_cloud else []}
+            "window_closes_at": queries.window_closes_at(conversation)}
 
 
 @account_view
@@ -150,16 +155,34 @@ def send_template_view(request: HttpRequest, display_id: int) -> HttpResponse:
     if channel is None or not channel.is_cloud:
         raise Http404
     template = queries.access_template(channel, request.POST.get("template"))
-    form = TemplateSendForm(request.POST, template=template)
-    errors = []
+    form = TemplateSendForm(request.POST, request.FILES, template=template)
     if form.is_valid():
         try:
             with transaction.atomic():
-                actions.send_template(conversation, actor=request.user, template=template,
-                                      params=form.param_values(request.POST))
+                actions.send_template(conversation, actor=request.user, template=template, **form.values())
         except DomainError as error:
-            errors.append(error.message)
-    else:
-        errors.append(_("Choose a template."))
+            add_domain_error(form, error)
+        else:
+            return render(request, "whatsapp/composer.html#whatsapp-composer",
+                          _composer_context(conversation, channel))
     return render(request, "whatsapp/composer.html#whatsapp-composer",
-                  _composer_context(conversation, channel, errors), status=422 if errors else 200)
+                  _composer_context(conversation, channel, failed_form=form), status=422)
+
+
+@account_view
+@require_POST
+def resend_message_view(request: HttpRequest, display_id: int) -> HttpResponse:
+    """The "send again" button under a message that may not have reached the customer (POST message=<id>)."""
+    conversation = access_conversation(request.account_user, display_id)
+    message = access_message(request.account_user, conversation, request.POST.get("message"))
+    try:
+        actions.resend_uncertain_message(message, actor=request.user)
+    except DomainError as error:
+        if request.htmx:
+            return HttpResponse(error.message, status=422)
+        messages.error(request, error.message)
+    if not request.htmx:
+        return redirect("conversations:detail", account_id=conversation.account_id, display_id=display_id)
+    return render(request, "conversations/conversation.html#message", {
+        "message": access_message(request.account_user, conversation, message.pk), "conversation": conversation,
+        "account_user": request.account_user})
