@@ -143,7 +143,7 @@ class Visitor:
 
 
 def test_an_external_bot_answers_through_the_api_and_hands_off(server, external_bot, account, admin, agent,
-                                                                other_account, outsider):
+                                                                other_account, outsider, session_cookie_for):
     inbox = widget_actions.create_web_widget_inbox(account, actor=None, name="Site", website_url="https://loja.com.br",
                                                    member_ids=[agent.pk])
     other_inbox = factories.make_inbox(account, name="E-mail", members=[agent])
@@ -209,7 +209,7 @@ def test_an_external_bot_answers_through_the_api_and_hands_off(server, external_
     assert as_agent["sender"]["type"] == "agent_bot" and as_agent["sender"]["name"] == "Robô n8n"
     assert as_agent["sender_type"] == "AgentBot"
     page = requests.get(f"{server.url}/app/accounts/{account.pk}/conversations/{conversation.display_id}/",
-                        cookies=_session_cookie(admin), timeout=20)
+                        cookies={(cookie := session_cookie_for(admin))["name"]: cookie["value"]}, timeout=20)
     assert page.status_code == 200
     html = page.text
     bubble = html[html.rindex('<div class="msg', 0, html.index(f'id="message-{reply.pk}"')):]
@@ -271,15 +271,3 @@ def test_an_external_bot_answers_through_the_api_and_hands_off(server, external_
     assert AgentBotInbox.objects.get(inbox=inbox).agent_bot_id == bot_json["id"]
     assert AgentBot.objects.get(pk=bot_json["id"]).account_id == account.pk
 
-
-def _session_cookie(user) -> dict:
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    return {settings.SESSION_COOKIE_NAME: session.session_key}
