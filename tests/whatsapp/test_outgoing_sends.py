@@ -206,3 +206,157 @@ def test_outsider_cannot_resend(outsider_client, wa_conversation, agent):
     message = outgoing(wa_conversation, agent)
     url = f"/app/accounts/{message.account_id}/conversations/{wa_conversation.display_id}/whatsapp/resend/"
     assert outsider_client.post(url, {"message": message.pk}).status_code == 404
+
+
+# --- Reconciliation: the status webhooks of an interrupted send carry our callback data --------------------
+
+def callback_status(wamid: str, name: str, message: Message, part: int = 0, **extra) -> dict:
+    from tests.whatsapp.conftest import status
+
+    return status(wamid, name, biz_opaque_callback_data=f"autonomia:{message.pk}:{part}", **extra)
+
+
+def post_statuses(server, *statuses):
+    from tests.whatsapp.conftest import envelope, post_cloud, value
+
+    response = post_cloud(server, envelope(value(statuses=list(statuses))))
+    assert response.status_code == 200, response.text
+
+
+def test_status_webhook_with_our_callback_data_settles_an_uncertain_send(
+        wa_server, wa_conversation, agent, cloud_standin, settings, agent_client):
+    settings.WHATSAPP_HTTP_TIMEOUT = 1
+    message = outgoing(wa_conversation, agent, "seu pedido saiu")
+    cloud_standin.hold_sends()
+    try:  # the reply is lost (read timeout): Meta may have the message
+        assert send_message_task.apply(args=(message.pk,)).get() == "uncertain"
+    finally:
+        cloud_standin.release()
+    page_url = f"/app/accounts/{message.account_id}/conversations/{wa_conversation.display_id}/"
+    assert "Enviar de novo".encode() in agent_client.get(page_url).content
+    # Meta's receipts name the wamid we never stored, and echo our callback data.
+    post_statuses(wa_server, callback_status("wamid.LOST1", "sent", message))
+    message.refresh_from_db()
+    assert message.source_id == "wamid.LOST1" and message.status == Message.Status.SENT
+    assert "whatsapp_send_uncertain" not in message.content_attributes
+    assert "external_error" not in message.content_attributes
+    assert not OutgoingSend.objects.filter(pk=message.pk).exists()
+    post_statuses(wa_server, callback_status("wamid.LOST1", "delivered", message),
+                  callback_status("wamid.LOST1", "sent", message))  # a late "sent" does not go backwards
+    message.refresh_from_db()
+    assert message.status == Message.Status.DELIVERED
+    page = agent_client.get(page_url).content.decode()
+    assert "Enviar de novo" not in page and UNCERTAIN_PT not in page
+    # Nothing sends it again: not a redelivered task, not the sweeper, not the agent.
+    age(message)
+    assert send_message_task.apply(args=(message.pk,)).get() == "skipped"
+    assert sweep_whatsapp_outgoing_task.apply().get() == 0
+    resend_url = f"/app/accounts/{message.account_id}/conversations/{wa_conversation.display_id}/whatsapp/resend/"
+    response = agent_client.post(resend_url, {"message": message.pk}, headers={"HX-Request": "true"})
+    assert response.status_code == 422 and "Esta mensagem não está aguardando uma decisão." in response.content.decode()
+    assert len(sends(cloud_standin)) == 1
+
+
+def test_status_arriving_before_the_killed_worker_is_noticed_settles_the_send(
+        wa_server, wa_conversation, agent, cloud_standin):
+    """The worker died after Meta accepted the send; its receipt comes before any claim is found stale."""
+    message = outgoing(wa_conversation, agent, "seu pedido saiu")
+    cloud_standin.hold_sends()
+    worker = run_task_in_worker(message.pk, cloud_standin.url)
+    try:
+        assert cloud_standin.held.wait(timeout=60), "the worker never called the provider"
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        cloud_standin.release()
+        if worker.poll() is None:
+            worker.kill()
+    assert OutgoingSend.objects.get(pk=message.pk).attempted_at is not None
+    post_statuses(wa_server, callback_status("wamid.LOST2", "read", message))
+    message.refresh_from_db()
+    assert (message.source_id, message.status) == ("wamid.LOST2", Message.Status.READ)
+    assert not OutgoingSend.objects.exists() and "whatsapp_send_uncertain" not in message.content_attributes
+    age(message)
+    assert send_message_task.apply(args=(message.pk,)).get() == "skipped"
+    assert sweep_whatsapp_outgoing_task.apply().get() == 0
+    assert len(sends(cloud_standin)) == 1
+
+
+def test_forged_or_foreign_callback_data_is_ignored(wa_server, wa_conversation, cloud_channel, agent, account,
+                                                    cloud_standin):
+    from inboxes.providers.whatsapp.models import ParkedStatus
+
+    other = actions.create_whatsapp_inbox(account, actor=None, name="Outra loja", provider="whatsapp_cloud",
+                                          phone_number="+15550002222", member_ids=[agent.pk], config={
+                                              "phone_number_id": "999000", "business_account_id": "WABA2",
+                                              "api_key": "x", "app_secret": "y"}).whatsapp_channel
+    contact_inbox = actions.contact_inbox_for_phone(other, "+5511988880000", name="Bia")
+    foreign = outgoing(actions.conversation_for(contact_inbox), agent, "de outra caixa")
+    actions.mark_send_uncertain(foreign)
+    mine = outgoing(wa_conversation, agent, "minha")
+    actions.mark_send_uncertain(mine)
+    post_statuses(wa_server, callback_status("wamid.FORGED1", "delivered", foreign),  # another inbox's message
+                  status_with("wamid.FORGED2", f"autonomia:{mine.pk}:7"),  # a part it does not have
+                  status_with("wamid.FORGED3", f"outro:{mine.pk}:0"),  # not our prefix
+                  status_with("wamid.FORGED4", f"autonomia:{mine.pk}:0:1"))
+    for message in (foreign, mine):
+        message.refresh_from_db()
+        assert message.source_id is None and message.status == Message.Status.FAILED
+        assert message.content_attributes["whatsapp_send_uncertain"] is True
+        assert OutgoingSend.objects.get(pk=message.pk).state == OutgoingSend.State.UNCERTAIN
+    # The receipts were parked by wamid like any unknown one (dropped after a day).
+    assert set(ParkedStatus.objects.values_list("source_id", flat=True)) == {
+        "wamid.FORGED1", "wamid.FORGED2", "wamid.FORGED3", "wamid.FORGED4"}
+
+
+def status_with(wamid: str, callback: str) -> dict:
+    from tests.whatsapp.conftest import status
+
+    return status(wamid, "delivered", biz_opaque_callback_data=callback)
+
+
+def test_multi_part_send_interrupted_on_a_middle_part_sends_only_the_rest_once_reconciled(
+        wa_server, wa_conversation, agent, cloud_standin):
+    """Three photos: the first went out and was recorded, the second's call was interrupted (uncertain), the
+    third was never sent. The second's receipt names it: the rest goes out, nothing is sent twice."""
+    from django.core.files.base import ContentFile
+
+    from conversations.models import Attachment
+    from tests.whatsapp.standins import PNG
+
+    message = outgoing(wa_conversation, agent, "fotos")
+    for n in range(3):
+        Attachment.objects.create(message=message, account_id=message.account_id, file_type=Attachment.FileType.IMAGE,
+                                  file=ContentFile(PNG, name=f"foto{n}.png"), file_name=f"foto{n}.png",
+                                  content_type="image/png", file_size=len(PNG))
+    Message.objects.filter(pk=message.pk).update(external_source_ids={"whatsapp_parts": {"0": "wamid.P0"}})
+    message.refresh_from_db()
+    actions.mark_send_uncertain(message)
+    # The first part's receipt: known already, kept (parked) for when every part's id is known.
+    post_statuses(wa_server, callback_status("wamid.P0", "delivered", message, part=0))
+    message.refresh_from_db()
+    assert message.content_attributes["whatsapp_send_uncertain"] is True and not sends(cloud_standin)
+    post_statuses(wa_server, callback_status("wamid.P1", "sent", message, part=1))
+    [third] = sends(cloud_standin)  # only the part that never went out
+    assert third["type"] == "image" and third["biz_opaque_callback_data"] == f"autonomia:{message.pk}:2"
+    message.refresh_from_db()
+    assert message.source_id == "wamid.P0" and message.status == Message.Status.DELIVERED
+    assert message.external_source_ids["whatsapp"][:2] == ["wamid.P0", "wamid.P1"]
+    assert message.external_source_ids["whatsapp"][2].startswith("wamid.OUT")
+    assert "whatsapp_send_uncertain" not in message.content_attributes and not OutgoingSend.objects.exists()
+    post_statuses(wa_server, callback_status("wamid.P1", "read", message, part=1))  # a later part's receipt
+    message.refresh_from_db()
+    assert message.status == Message.Status.DELIVERED and len(sends(cloud_standin)) == 1
+
+
+def test_failed_receipt_of_an_uncertain_send_fails_it_with_metas_reason(wa_server, wa_conversation, agent,
+                                                                        cloud_standin):
+    message = outgoing(wa_conversation, agent)
+    actions.mark_send_uncertain(message)
+    post_statuses(wa_server, callback_status("wamid.LOST4", "failed", message,
+                                             errors=[{"code": 131047, "title": "Re-engagement message"}]))
+    message.refresh_from_db()
+    assert (message.source_id, message.status) == ("wamid.LOST4", Message.Status.FAILED)
+    assert message.content_attributes["external_error"].startswith("131047: ")
+    assert "whatsapp_send_uncertain" not in message.content_attributes and not OutgoingSend.objects.exists()
+    assert send_message_task.apply(args=(message.pk,)).get() == "skipped" and not sends(cloud_standin)

@@ -319,15 +319,79 @@ def record_sent_from_phone(channel: WhatsappChannel, contact_inbox: ContactInbox
 
 @transaction.atomic
 def apply_delivery_status(channel: WhatsappChannel, source_id: str, status: int,
-                          external_error: str = "") -> Message | None:
+                          external_error: str = "", *, sent_as: tuple[int, int] | None = None) -> Message | None:
     """Apply a sent/delivered/read/failed receipt (never backwards); park it when the message id is not known
-    yet (the send call has not returned), to be applied by `store_sent_id`."""
+    yet (the send call has not returned), to be applied by `store_sent_id`.
+
+    `sent_as` = (message id, part) from the receipt's biz_opaque_callback_data: an unknown id that names one of
+    this channel's sends is adopted (`reconcile_sent_message`), so an interrupted send is known to have gone out."""
     message = Message.objects.filter(inbox_id=channel.inbox_id, source_id=source_id).first()
+    if message is None and sent_as is not None:
+        message = reconcile_sent_message(channel, *sent_as, source_id=source_id)
+        if message is not None and message.source_id != source_id:
+            # Another part's id: only the first part's receipts move the message (as in store_sent_id), and
+            # they wait, parked, while the other parts' ids are not all known.
+            if not message.source_id and sent_as[1] == 0:
+                ParkedStatus.objects.create(channel=channel, source_id=source_id, status=status,
+                                            external_error=external_error)
+            return message
     if message is None:
         ParkedStatus.objects.create(channel=channel, source_id=source_id, status=status,
                                     external_error=external_error)
         return None
     return conversation_actions.update_message_status(message, status=status, external_error=external_error)
+
+
+@transaction.atomic
+def reconcile_sent_message(channel: WhatsappChannel, message_id: int, part: int, *, source_id: str) -> Message | None:
+    """Adopt the provider id that a receipt's callback data ties to part `part` of one of this channel's sends
+    whose id was never stored (worker killed, reply lost): it went out, so the uncertain state ends, never
+    resent. None when the data names no such send (another inbox's message, a part known by another id)."""
+    from automations import webhooks
+    from conversations import realtime as conversation_realtime
+    from inboxes.providers.whatsapp.outbound import part_count
+    from inboxes.providers.whatsapp.tasks import enqueue_outgoing
+
+    message = (Message.objects.select_for_update(of=("self",))
+               .select_related("conversation__account", "inbox__whatsapp_channel")
+               .filter(pk=message_id, inbox_id=channel.inbox_id, message_type__in=(Message.MessageType.OUTGOING, Message.MessageType.TEMPLATE),
+                       private=False).first())
+    if message is None:
+        return None
+    if message.source_id:  # already stored: a receipt of one of its other parts, else not ours
+        ids = message.external_source_ids.get("whatsapp") or []
+        return message if part < len(ids) and ids[part] == source_id else None
+    row = OutgoingSend.objects.select_for_update().filter(pk=message.pk).first()
+    if row is None or (message.status == Message.Status.FAILED and row.state != SendState.UNCERTAIN):
+        return None  # never claimed, or failed for good: nothing of ours went out with this id
+    parts = dict(message.external_source_ids.get("whatsapp_parts") or {})
+    count = part_count(message)
+    if not 0 <= part < count or parts.get(str(part), source_id) != source_id:
+        return None
+    if str(part) in parts:
+        return message  # known already: nothing new about the send
+    parts[str(part)] = source_id
+    complete = len(parts) == count
+    # Parts go out in order, so when every part up to this one is known, the later ones were never sent.
+    rest_unsent = set(parts) == {str(i) for i in range(part + 1)}
+    if row.state == SendState.UNCERTAIN:
+        if not (complete or rest_unsent):
+            record_send_progress(message, parts)  # an earlier part is still unknown: the agent decides
+            return message
+        attrs = {k: v for k, v in message.content_attributes.items()  # the "Send again" offer goes with these
+                 if k not in ("external_error", "whatsapp_send_uncertain")}
+        Message.objects.filter(pk=message.pk).update(status=Message.Status.SENT, content_attributes=attrs)
+        message.status, message.content_attributes = Message.Status.SENT, attrs
+        if not complete:
+            OutgoingSend.objects.filter(pk=message.pk).update(state=SendState.QUEUED, due_at=timezone.now())
+            transaction.on_commit(lambda: enqueue_outgoing(message_id), robust=True)
+    if complete:
+        message = store_sent_id(message, channel, parts["0"], extra_ids=[parts[str(i)] for i in range(1, count)])
+    else:
+        record_send_progress(message, parts)  # no call in flight any more: a stale claim sends only the rest
+    conversation_realtime.message_updated(message)
+    webhooks.emit("message_updated", message_id=message.pk)
+    return message
 
 
 @transaction.atomic
@@ -417,6 +481,8 @@ def schedule_send_retry(message_id: int, due_at) -> None:
 @transaction.atomic
 def mark_send_uncertain(message: Message) -> Message:
     """A provider call may have delivered the message but its id was not stored: flag it for the agent."""
+    if Message.objects.select_for_update(of=("self",)).filter(pk=message.pk).exclude(source_id=None).exists():
+        return message  # a receipt's callback data adopted its id meanwhile (reconcile_sent_message)
     row, _created = OutgoingSend.objects.select_for_update().get_or_create(
         message_id=message.pk, defaults={"due_at": timezone.now()})
     return _mark_uncertain(message, row)

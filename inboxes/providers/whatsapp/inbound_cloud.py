@@ -8,6 +8,7 @@ holds no row lock and no transaction.
 
 import logging
 import mimetypes
+import re
 import uuid
 
 from django.conf import settings
@@ -30,6 +31,8 @@ STATUSES = {"sent": Message.Status.SENT, "delivered": Message.Status.DELIVERED, 
 MEDIA_TYPES = {"image": FileType.IMAGE, "sticker": FileType.IMAGE, "audio": FileType.AUDIO,
                "video": FileType.VIDEO, "document": FileType.FILE}
 SKIPPED_TYPES = {"ephemeral", "request_welcome", "system"}
+# The biz_opaque_callback_data of our sends (outbound._cloud_part), echoed in their status webhooks.
+CALLBACK_DATA = re.compile(r"autonomia:([0-9]{1,18}):([0-9]{1,4})")
 
 
 class RetryLater(Exception):
@@ -130,7 +133,13 @@ def _status(channel: WhatsappChannel, item: dict) -> None:
         with override(channel.inbox.account.locale or "pt-br"):
             explanation = ERROR_TEXT.get(code) or first.get("title") or first.get("message") or _("Unknown error")
             error = f"{code}: {explanation}" if code is not None else str(explanation)
-    actions.apply_delivery_status(channel, str(item["id"]), status, error)
+    actions.apply_delivery_status(channel, str(item["id"]), status, error, sent_as=_sent_as(item))
+
+
+def _sent_as(item: dict) -> tuple[int, int] | None:
+    """(message id, part) named by a status's callback data; the action checks it is this channel's send."""
+    match = CALLBACK_DATA.fullmatch(str(item.get("biz_opaque_callback_data") or ""))
+    return (int(match[1]), int(match[2])) if match else None
 
 
 def _message(channel: WhatsappChannel, item: dict, names: dict, media: dict) -> None:

@@ -69,6 +69,11 @@ def fail(message_id: int, error: ProviderError) -> None:
     actions.fail_outgoing_message(message, text)
 
 
+def part_count(message: Message) -> int:
+    """How many provider messages the send of this message is (the `<part>` of its callback data)."""
+    return len(_parts(message))
+
+
 def _parts(message: Message) -> list[dict]:
     """What to send, in order: [{text}] and/or [{attachment, caption}]."""
     text = markdown_to_whatsapp(message.content or "")
