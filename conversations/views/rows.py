@@ -94,7 +94,9 @@ def row_display(values: dict, prefix: str) -> dict:
 def render_rows(conversations, colors: dict, account_id: int) -> SafeString:
     """The HTML of these list rows in order: cached rows from one get_many, the others rendered and stored."""
     rows = [row_values(c, colors) for c in conversations]
-    base = f"{_row_template_digest()}:{translation.get_language()}:{timezone.get_current_timezone_name()}:"
+    # The account is part of the row's link: two accounts' rows with equal values must not share markup.
+    base = (f"{_row_template_digest()}:{account_id}:{translation.get_language()}:"
+            f"{timezone.get_current_timezone_name()}:")
     keys = ["convrow:" + hashlib.blake2b((base + repr(tuple(r.values()))).encode(), digest_size=20).hexdigest()
             for r in rows]
     found = _cache_call(cache.get_many, keys) or {}

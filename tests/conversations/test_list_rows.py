@@ -187,3 +187,15 @@ def test_the_row_template_reads_only_what_row_display_gives(agent_client, accoun
         row = list_row(agent_client, account, conversation)
     assert "MISSING" not in row
     assert "Pendente" in row and "Alta" in row and ">vip<" in row and "Bruno Agente" in row
+
+
+def test_equal_rows_of_two_accounts_keep_their_own_links(account, other_account):
+    from conversations.views.rows import render_rows
+
+    row = {"display_id": 7, "unread_count": 0, "contact_id": 1, "contact__name": "Ana", "contact__email": "",
+           "contact__phone_number": "", "assignee_id": None, "last_message_id": None, "priority": None,
+           "status": Conversation.Status.OPEN, "last_activity_at": timezone.now(), "inbox__channel_type": "Channel::Api",
+           "inbox__name": "Site", "labels": []}
+    for owner in (account, other_account, account):
+        html = render_rows([row], {}, owner.pk)
+        assert reverse("conversations:inbox", kwargs={"account_id": owner.pk}) + "7/" in html
