@@ -305,17 +305,32 @@ def public_version_key(portal_id: int) -> str:
     return f"hc:public:{portal_id}"
 
 
+def _body_key(article: Article) -> str:
+    return f"hc:body:{article.pk}:{article.updated_at.timestamp()}"
+
+
+def _render_body(article: Article) -> tuple[str, list]:
+    rendered = render_article(article.content)
+    body = (str(rendered.html), rendered.toc)
+    cache.set(_body_key(article), body, BODY_CACHE_SECONDS)
+    return body
+
+
+def article_body_html(article: Article) -> str:
+    """The article's sanitised HTML, cached per edit like the portal page's (the widget's article view)."""
+    body = cache.get(_body_key(article)) or _render_body(article)
+    return body[0]
+
+
 def article_page(article: Article) -> ArticlePage:
     """The published article's rendered body, related articles and translations, from the cache when still
     valid (one cache round trip, no query): the body is keyed on `updated_at`, the links on the portal's
     public version, which the authoring actions replace on commit, so an edit or unpublish shows at once."""
-    version_key, links_key = public_version_key(article.portal_id), f"hc:links:{article.pk}"
-    body_key = f"hc:body:{article.pk}:{article.updated_at.timestamp()}"
+    version_key, links_key, body_key = public_version_key(article.portal_id), f"hc:links:{article.pk}", \
+        _body_key(article)
     cached = cache.get_many([version_key, links_key, body_key])
     if body_key not in cached:
-        rendered = render_article(article.content)
-        cached[body_key] = (str(rendered.html), rendered.toc)
-        cache.set(body_key, cached[body_key], BODY_CACHE_SECONDS)
+        cached[body_key] = _render_body(article)
     version = cached.get(version_key)
     if version is None:
         cache.add(version_key, secrets.token_hex(8), VERSION_CACHE_SECONDS)

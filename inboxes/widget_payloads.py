@@ -14,8 +14,7 @@ from conversations.models import Attachment, Conversation, Message
 from conversations.rendering import render_markdown
 from conversations.serializers import attachment_token
 from helpcenter.models import Article, Portal
-from helpcenter.queries import popular_articles
-from helpcenter.rendering import render_article
+from helpcenter.queries import article_body_html, popular_articles
 from inboxes.models import WebWidgetChannel
 from inboxes.widget_queries import availability, public_messages, widget_portal
 
@@ -94,7 +93,7 @@ def popular_articles_json(portal: Portal | None, limit: int = 3) -> list[dict]:
 def article_json(article: Article) -> dict:
     """An article as the widget shows it: the sanitised HTML of the portal page and a link to that page."""
     return {"id": article.pk, "title": article.title, "description": article.description, "locale": article.locale,
-            "content_html": str(render_article(article.content).html), "link": article_link(article),
+            "content_html": article_body_html(article), "link": article_link(article),
             "portal_slug": article.portal.slug}
 
 
